@@ -1,0 +1,1 @@
+"""Adapters turn platform events into neutral events and neutral replies into platform messages."""

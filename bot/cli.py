@@ -1,0 +1,348 @@
+"""The ``samson`` command line: run the bot, and the coordinators' tools."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Settings
+from core.instrument import INSTRUMENT_DIR, InstrumentError, load_instrument_file
+from storage.db import Database
+from storage.models import OrgKind, Role
+from storage.partnerships import NotFound
+
+app = typer.Typer(help="SAMSON co-creation companion bot.", no_args_is_help=True, add_completion=False)
+partnership_app = typer.Typer(help="Create and list partnerships.", no_args_is_help=True)
+org_app = typer.Typer(help="Manage a partnership's organisations.", no_args_is_help=True)
+invite_app = typer.Typer(help="Create invite codes.", no_args_is_help=True)
+round_app = typer.Typer(help="Open, close and follow rounds.", no_args_is_help=True)
+instruments_app = typer.Typer(help="Check instrument files.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(partnership_app, name="partnership")
+app.add_typer(org_app, name="org")
+app.add_typer(invite_app, name="invite")
+app.add_typer(round_app, name="round")
+app.add_typer(instruments_app, name="instruments")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+PartnershipArg = Annotated[str, typer.Argument(help="Partnership slug or id.")]
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed session on a migrated database; errors exit cleanly."""
+
+    async def main() -> T:
+        db = Database(Settings().database_url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(main())
+    except (NotFound, ValueError) as exc:
+        typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run(
+    user: Annotated[str | None, typer.Option(help="Console user id (default: your login name).")] = None,
+    invite: Annotated[str | None, typer.Option(help="Invite code to join with on first use.")] = None,
+    charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
+) -> None:
+    """Run the bot. With no platform token set, a local chat opens in this terminal."""
+    settings = Settings()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if settings.has_platform:
+        typer.secho(
+            "Slack and Telegram adapters are not in this build yet; unset SLACK_BOT_TOKEN and "
+            "TELEGRAM_BOT_TOKEN to use the local console.",
+            fg=typer.colors.RED, err=True,
+        )
+        raise typer.Exit(2)
+    asyncio.run(_console(settings, user, invite, charts_dir))
+
+
+@app.command()
+def demo(
+    user: Annotated[str | None, typer.Option(help="Console user id.")] = None,
+    invite: Annotated[str | None, typer.Option(help="Demo invite code to join with.")] = None,
+    charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
+) -> None:
+    """Open the local console chat with the demo partnership."""
+    asyncio.run(_console(Settings(), user, invite, charts_dir))
+
+
+async def _console(settings: Settings, user: str | None, invite: str | None, charts_dir: Path) -> None:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.demo import DEFAULT_DEMO_CODE, DEMO_CODES, DEMO_COORDINATOR_CODE, ensure_demo
+    from bot.dispatch import BotCore
+    from storage.people import memberships, resolve_identity
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    await ensure_demo(db)
+    user = user or _login_name()
+    async with db.session() as session:
+        identity, person = await resolve_identity(session, "console", "local", user, display_name=user)
+        is_member = bool(await memberships(session, person.id))  # type: ignore[arg-type]
+        await session.commit()
+    adapter = ConsoleAdapter(
+        BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir,
+        locale_hint=os.environ.get("LANG", "").split(".")[0] or None, echo=not sys.stdin.isatty(),
+    )
+    print(f"SAMSON local chat as '{user}' (database: {settings.database_url}). Type /help; Ctrl-D or /exit leaves.")
+    first: list[str] = []
+    if not is_member:
+        codes = ", ".join([*DEMO_CODES, DEMO_COORDINATOR_CODE])
+        print(f"Demo invite codes: {codes}. Joining with {invite or DEFAULT_DEMO_CODE}.")
+        first = [f"/start {invite or DEFAULT_DEMO_CODE}"]
+    elif invite:
+        first = [f"/start {invite}"]
+    else:
+        first = ["/resume"]
+    try:
+        await adapter.run(first)
+    finally:
+        await db.close()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "local"
+
+
+@partnership_app.command("create")
+def partnership_create(
+    name: str,
+    k: Annotated[int, typer.Option(min=1, help="Anonymity threshold: aggregates need at least k respondents.")] = 3,
+    timezone: Annotated[str, typer.Option("--tz", help="IANA time zone.")] = "Europe/Oslo",
+) -> None:
+    """Create a partnership."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from storage.partnerships import create_partnership
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        typer.secho(f"Error: unknown time zone '{timezone}' (e.g. Europe/Oslo)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    p = _run(lambda s: create_partnership(s, name, k=k, timezone=timezone))
+    typer.echo(f"Created partnership '{p.name}' (slug: {p.slug}, id: {p.id}, k={p.k_threshold}).")
+
+
+@partnership_app.command("list")
+def partnership_list() -> None:
+    """List partnerships."""
+    from storage.partnerships import list_partnerships
+
+    rows = _run(list_partnerships)
+    if not rows:
+        typer.echo("No partnerships yet. Create one with: samson partnership create NAME")
+    for p in rows:
+        typer.echo(f"{p.id}\t{p.slug}\t{p.name}\tk={p.k_threshold}\t{p.timezone}")
+
+
+@org_app.command("add")
+def org_add(
+    partnership: PartnershipArg,
+    name: str,
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(OrgKind.__members__)}.")] = "other",
+) -> None:
+    """Add an organisation to a partnership."""
+    from storage.partnerships import add_organisation, get_partnership
+
+    async def work(s: AsyncSession):
+        return await add_organisation(s, await get_partnership(s, partnership), name, kind)
+
+    org = _run(work)
+    typer.echo(f"Added '{org.name}' ({org.kind}, id {org.id}).")
+
+
+@org_app.command("list")
+def org_list(partnership: PartnershipArg) -> None:
+    """List a partnership's organisations."""
+    from storage.partnerships import get_partnership, list_organisations
+
+    async def work(s: AsyncSession):
+        return await list_organisations(s, await get_partnership(s, partnership))
+
+    for org in _run(work):
+        typer.echo(f"{org.id}\t{org.kind}\t{org.name}")
+
+
+@invite_app.command("create")
+def invite_create(
+    partnership: PartnershipArg,
+    org: Annotated[str | None, typer.Option(help="Organisation name or id (partners and residents).")] = None,
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(Role.__members__)}.")] = "partner",
+    uses: Annotated[int | None, typer.Option(min=1, help="How many people may use the code.")] = None,
+) -> None:
+    """Create an invite code; people join with /start CODE."""
+    from storage.partnerships import create_invite, get_organisation, get_partnership
+
+    async def work(s: AsyncSession):
+        p = await get_partnership(s, partnership)
+        organisation = await get_organisation(s, p, org) if org else None
+        if organisation is None and role != "coordinator":
+            raise ValueError("partners and residents need --org (see: samson org list PARTNERSHIP)")
+        return await create_invite(s, p, organisation=organisation, role=role, max_uses=uses)
+
+    invite = _run(work)
+    typer.echo(f"Invite code: {invite.code}  (role: {invite.role}; join with /start {invite.code})")
+
+
+@round_app.command("open")
+def round_open(
+    partnership: PartnershipArg,
+    instrument: Annotated[str, typer.Option(help="Instrument id.")] = "samson",
+    title: Annotated[str | None, typer.Option(help="A title people will see.")] = None,
+    audience: Annotated[str, typer.Option(help="partners, residents or all.")] = "all",
+) -> None:
+    """Open a round of an instrument."""
+    from storage.partnerships import get_partnership
+    from storage.rounds import open_round
+
+    if audience not in ("partners", "residents", "all"):
+        typer.secho("Error: --audience must be partners, residents or all", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+    async def work(s: AsyncSession):
+        return await open_round(s, await get_partnership(s, partnership), instrument, title=title, audience=audience)
+
+    r = _run(work)
+    typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}).")
+
+
+@round_app.command("close")
+def round_close(
+    partnership: PartnershipArg,
+    round_ref: Annotated[str | None, typer.Argument(help="Round id, or #N for SAMSON round N; default: latest.")] = None,
+) -> None:
+    """Close a round."""
+    from storage.partnerships import get_partnership
+    from storage.rounds import close_round, get_round
+
+    async def work(s: AsyncSession):
+        return await close_round(s, await get_round(s, await get_partnership(s, partnership), round_ref))
+
+    r = _run(work)
+    typer.echo(f"Closed round '{r.title}' (id {r.id}).")
+
+
+@round_app.command("status")
+def round_status(
+    partnership: PartnershipArg,
+    round_ref: Annotated[str | None, typer.Argument(help="Round id or #N; default: latest SAMSON round.")] = None,
+) -> None:
+    """Who has responded, by organisation (never what they answered)."""
+    from storage.partnerships import get_partnership
+    from storage.rounds import get_round, participation
+
+    async def work(s: AsyncSession):
+        r = await get_round(s, await get_partnership(s, partnership), round_ref)
+        return r, await participation(s, r)
+
+    r, rows = _run(work)
+    typer.echo(f"Round '{r.title}' (id {r.id}, {r.status}):")
+    total = 0
+    for row in rows:
+        total += len(row.completed)
+        typer.echo(f"  {row.organisation} [{row.kind}]: {len(row.completed)} completed, "
+                   f"{len(row.in_progress)} in progress, {row.members} members")
+        if row.completed:
+            typer.echo(f"    completed: {', '.join(row.completed)}")
+        if row.in_progress:
+            typer.echo(f"    in progress: {', '.join(row.in_progress)}")
+    typer.echo(f"  Total completed: {total}")
+
+
+@app.command()
+def results(
+    partnership: PartnershipArg,
+    round_ref: Annotated[str | None, typer.Option("--round", help="Round id or #N; default: latest.")] = None,
+    lang: Annotated[str, typer.Option(help="nb, sv or en.")] = "nb",
+    out: Annotated[Path, typer.Option(help="Where to write the chart PNG.")] = Path("samson-group.png"),
+) -> None:
+    """The group profile of a round, once at least k have completed."""
+    from bot.flows.samson import group_profile
+    from core.i18n import normalise_language, t
+    from core.instrument import load_instrument
+    from core.report import group_chart, group_summary
+    from core.scoring import Withheld
+    from storage.partnerships import get_partnership
+    from storage.rounds import get_round, previous_round
+
+    language = normalise_language(lang)
+    if language is None:
+        typer.secho("Error: --lang must be nb, sv or en", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+    async def work(s: AsyncSession):
+        p = await get_partnership(s, partnership)
+        r = await get_round(s, p, round_ref)
+        group = await group_profile(s, r, p.k_threshold)
+        before = await previous_round(s, r)
+        prev = await group_profile(s, before, p.k_threshold) if before else None
+        return p, r, group, (None if isinstance(prev, Withheld) else prev)
+
+    p, r, group, prev = _run(work)
+    if isinstance(group, Withheld):
+        typer.echo(t(language, "round.group_waiting", k=group.k, n=group.n))
+        raise typer.Exit(0)
+    instrument = load_instrument(r.instrument_id)
+    chart = group_chart(instrument, group, language, t(language, "chart.group_title", partnership=p.name, round=r.title), prev)
+    out.write_bytes(chart.png)
+    typer.echo(f"Chart: {out}")
+    typer.echo(chart.alt_text)
+    typer.echo(group_summary(instrument, group, language, p.k_threshold, prev))
+
+
+@instruments_app.command("check")
+def instruments_check(files: Annotated[list[Path] | None, typer.Argument(help="Files; default: bundled.")] = None) -> None:
+    """Validate instrument files."""
+    paths = files or sorted(INSTRUMENT_DIR.glob("*.yaml"))
+    failed = False
+    for path in paths:
+        try:
+            instrument = load_instrument_file(path)
+            typer.echo(f"ok  {path.name}: {instrument.id} v{instrument.version}, {len(instrument.items)} items")
+        except (InstrumentError, OSError) as exc:
+            failed = True
+            typer.secho(f"bad {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically on start)."""
+
+    async def main() -> None:
+        db = Database(Settings().database_url)
+        await db.migrate()
+        await db.close()
+
+    asyncio.run(main())
+    typer.echo("Database is up to date.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,91 @@
+"""The bot core: turns one neutral event into replies, in one transaction.
+
+Each event runs in its own database session. Its update key is recorded in the
+same transaction as its effects, so a re-delivered event changes nothing, and the
+transaction commits before the replies are handed back to the adapter to send.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.events import Event, EventKind, Reply
+from bot.flows import rounds as round_flow
+from bot.handlers import COMMANDS, onboarding
+from bot.turn import Turn
+from core.i18n import language_from_hint, t
+from storage.db import Database
+from storage.models import ProcessedUpdate
+from storage.people import resolve_identity
+
+log = logging.getLogger(__name__)
+MAX_INPUT = 20_000
+
+
+class BotCore:
+    """Platform-free bot: ``await core.handle(event)`` returns the replies to send."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Act on one event; returns [] for a duplicate delivery."""
+        try:
+            async with self.db.session() as session:
+                if event.update_key:
+                    session.add(ProcessedUpdate(key=event.update_key[:128]))
+                    try:
+                        await session.flush()
+                    except IntegrityError:
+                        await session.rollback()
+                        log.info("duplicate update %s ignored", event.update_key)
+                        return []
+                identity, person = await resolve_identity(
+                    session, event.platform, event.workspace, event.user,
+                    display_name=event.display_name, locale_hint=event.locale_hint,
+                )
+                if event.private and identity.dm_channel != event.channel:
+                    identity.dm_channel = event.channel
+                    session.add(identity)
+                turn = Turn(session, event, identity, person)
+                await self._route(turn)
+                await session.commit()
+                return turn.replies
+        except IntegrityError:
+            # A concurrent worker committed the same update key first.
+            log.info("update %s was handled concurrently", event.update_key)
+            return []
+        except Exception:
+            log.exception("failed to handle %s", event)
+            return [Reply(text=_internal_error(event), is_error=True)]
+
+    async def _route(self, turn: Turn) -> None:
+        event = turn.event
+        payload = event.payload
+        if len(payload) > MAX_INPUT:
+            turn.say(turn.t("err.too_long", length=len(payload), max=MAX_INPUT), is_error=True)
+            return
+        if event.kind == EventKind.COMMAND or (event.kind == EventKind.CHOICE and payload.startswith("/")):
+            name, _, args = payload.lstrip("/").strip().partition(" ")
+            handler = COMMANDS.get(name.lower().split("@")[0])
+            if handler is None:
+                shown = name if len(name) <= 40 else name[:40] + "…"
+                turn.say(turn.t("unknown_command", command="/" + shown), is_error=True)
+                return
+            await handler(turn, args.strip())
+            return
+        awaiting = turn.identity.awaiting
+        if awaiting == "consent":
+            await onboarding.on_consent(turn, payload)
+        elif awaiting == "language":
+            await onboarding.on_language(turn, payload)
+        elif awaiting == "round" and turn.identity.active_response_id:
+            await round_flow.on_input(turn, payload)
+        else:
+            turn.say(turn.t("idle_text"))
+
+
+def _internal_error(event: Event) -> str:
+    return t(language_from_hint(event.locale_hint) or "en", "error.internal")

@@ -1,0 +1,1 @@
+"""Conversations: answering rounds of an instrument."""

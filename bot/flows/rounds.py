@@ -1,0 +1,165 @@
+"""Answering a round: offering, starting, resuming and feeding input to the flow engine.
+
+The position lives in the ``response`` row and the answers in ``answer`` rows, so
+any worker, after any restart, continues exactly where the person left off.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.events import Choice
+from bot.flows import samson
+from bot.turn import Turn
+from core import flow
+from core.instrument import load_instrument
+from storage.models import Membership, Organisation, Response, Role, Round, RoundStatus, utcnow
+from storage.rounds import get_or_create_response, load_answers, open_rounds, save_answer, save_idea
+
+SECONDS_PER_ITEM = 12
+
+
+def _eligible(role: str, audience: str) -> bool:
+    if audience == "all":
+        return True
+    if audience == "residents":
+        return role in (Role.resident.value, Role.coordinator.value)
+    return role != Role.resident.value
+
+
+async def _membership(turn: Turn, partnership_id: int) -> Membership | None:
+    query = select(Membership).where(
+        Membership.person_id == turn.person.id, Membership.partnership_id == partnership_id
+    )
+    return (await turn.session.exec(query)).first()
+
+
+async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
+    """Open rounds the person may answer and has not completed, with their response if any."""
+    partnership = await turn.partnership()
+    if partnership is None:
+        return []
+    membership = await _membership(turn, partnership.id)  # type: ignore[arg-type]
+    if membership is None:
+        return []
+    found = []
+    for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
+        if not _eligible(membership.role, round_.audience):
+            continue
+        response = (
+            await turn.session.exec(
+                select(Response).where(Response.round_id == round_.id, Response.person_id == turn.person.id)
+            )
+        ).first()
+        if response is None or response.completed_at is None:
+            found.append((round_, response))
+    return found
+
+
+async def offer(turn: Turn) -> None:
+    """Tell the person which rounds are open for them; go straight into a single one."""
+    available = await _available(turn)
+    if not available:
+        turn.say(turn.t("round.none_open"))
+        return
+    if len(available) == 1:
+        await begin(turn, available[0][0])
+        return
+    for round_, _ in available:
+        count = len(load_instrument(round_.instrument_id).items)
+        turn.say(
+            turn.t("round.offer", title=round_.title, count=count, minutes=max(1, count * SECONDS_PER_ITEM // 60)),
+            (Choice(f"/resume {round_.id}", turn.t("round.start")),),
+        )
+
+
+async def resume(turn: Turn, args: str) -> None:
+    """``/resume [round id]``: start or continue an open round."""
+    if turn.person.consent_at is None:
+        if await turn.partnership() is None:
+            turn.say(turn.t("not_member"))
+            return
+        from bot.handlers.onboarding import ask_consent
+
+        await ask_consent(turn)
+        return
+    if await turn.partnership() is None:
+        turn.say(turn.t("not_member"))
+        return
+    available = await _available(turn)
+    if args.strip().isdigit():
+        available = [(r, resp) for r, resp in available if r.id == int(args.strip())]
+    if not available:
+        turn.say(turn.t("round.none_open"))
+        return
+    round_, _ = available[0]
+    await begin(turn, round_)
+
+
+async def begin(turn: Turn, round_: Round) -> None:
+    """Show the person's current question in ``round_``."""
+    instrument = load_instrument(round_.instrument_id)
+    response = await get_or_create_response(turn.session, round_, turn.person.id)  # type: ignore[arg-type]
+    turn.identity.active_response_id = response.id
+    turn.identity.awaiting = "round"
+    turn.session.add(turn.identity)
+    answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]
+    state = flow.FlowState(position=response.position, awaiting_idea=response.awaiting_idea)
+    if answers or response.position:
+        turn.say(turn.t("round.welcome_back", n=response.position + 1, total=len(instrument.items)))
+    step = flow.begin(instrument, state, flow.FlowContext(turn.lang, await _side(turn, response), answers))
+    for prompt in step.prompts:
+        turn.show(prompt)
+
+
+async def _side(turn: Turn, response: Response) -> str | None:
+    if response.organisation_id is None:
+        return None
+    org = await turn.session.get(Organisation, response.organisation_id)
+    return org.kind if org and org.kind in ("municipality", "social_enterprise") else None
+
+
+async def on_input(turn: Turn, raw: str) -> None:
+    """Feed one typed line or button value to the active round."""
+    response = await turn.session.get(Response, turn.identity.active_response_id)
+    round_ = await turn.session.get(Round, response.round_id) if response else None
+    if response is None or round_ is None:
+        turn.identity.awaiting = None
+        turn.identity.active_response_id = None
+        turn.session.add(turn.identity)
+        turn.say(turn.t("idle_text"))
+        return
+    if round_.status != RoundStatus.open.value:
+        turn.identity.awaiting = None
+        turn.session.add(turn.identity)
+        turn.say(turn.t("round.closed"))
+        return
+    instrument = load_instrument(round_.instrument_id)
+    answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]
+    state = flow.FlowState(response.position, response.awaiting_idea, response.completed_at is not None)
+    step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, await _side(turn, response), answers))
+    completed = False
+    for effect in step.effects:
+        if isinstance(effect, flow.RecordAnswer):
+            await save_answer(turn.session, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
+        elif isinstance(effect, flow.RecordIdea):
+            await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
+        elif isinstance(effect, flow.Completed):
+            response.completed_at = utcnow()
+            completed = True
+        elif isinstance(effect, flow.Paused):
+            turn.identity.awaiting = None
+            turn.session.add(turn.identity)
+    response.position = step.state.position
+    response.awaiting_idea = step.state.awaiting_idea
+    response.updated_at = utcnow()
+    turn.session.add(response)
+    for prompt in step.prompts:
+        turn.show(prompt)
+    if completed:
+        turn.identity.awaiting = None
+        turn.identity.active_response_id = None
+        turn.session.add(turn.identity)
+        await turn.session.flush()
+        if instrument.kind == "scorecard":
+            await samson.on_completed(turn, round_, response)

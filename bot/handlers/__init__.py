@@ -1,0 +1,27 @@
+"""Command handlers: ``COMMANDS`` maps a command name to ``async handler(turn, args)``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.flows import rounds
+from bot.handlers import help, onboarding, privacy, results
+from bot.turn import Turn
+
+Handler = Callable[[Turn, str], Awaitable[None]]
+
+COMMANDS: dict[str, Handler] = {
+    "help": help.show,
+    "hjelp": help.show,
+    "hjälp": help.show,
+    "start": onboarding.start,
+    "join": onboarding.start,
+    "lang": onboarding.language,
+    "språk": onboarding.language,
+    "resume": rounds.resume,
+    "results": results.mine,
+    "group": results.group,
+    "privacy": privacy.show,
+    "export": privacy.export,
+    "erase": privacy.erase,
+}

@@ -1,0 +1,32 @@
+"""/privacy, /export and /erase: what is stored, a copy of it, and deleting it."""
+
+from __future__ import annotations
+
+import json
+
+from bot.turn import Turn
+from storage.people import erase_person, export_person
+
+CONFIRM = {"yes", "ja", "confirm"}
+
+
+async def show(turn: Turn, args: str) -> None:
+    """What is stored, why, who sees what, and how to delete it."""
+    partnership = await turn.partnership()
+    turn.say(turn.t("privacy.text", k=partnership.k_threshold if partnership else 3))
+
+
+async def export(turn: Turn, args: str) -> None:
+    """Everything stored about the person, as JSON, privately."""
+    data = await export_person(turn.session, turn.person)
+    turn.say(turn.t("export.done") + "\n" + json.dumps(data, ensure_ascii=False, indent=2), private=True)
+
+
+async def erase(turn: Turn, args: str) -> None:
+    """Delete the person's data after an explicit confirmation."""
+    if args.strip().lower() not in CONFIRM:
+        turn.say(turn.t("erase.confirm"))
+        return
+    goodbye = turn.t("erase.done")
+    await erase_person(turn.session, turn.person)
+    turn.say(goodbye)

@@ -1,0 +1,40 @@
+"""/results (my own profile) and /group (the partnership's profile)."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.flows import samson
+from bot.turn import Turn
+from storage.models import Response, Round
+from storage.partnerships import NotFound
+from storage.rounds import get_round
+
+
+async def mine(turn: Turn, args: str) -> None:
+    """The person's latest SAMSON profile, privately."""
+    query = (
+        select(Response)
+        .join(Round, Round.id == Response.round_id)
+        .where(Response.person_id == turn.person.id, Round.instrument_id == "samson")
+        .order_by(col(Response.completed_at).is_(None), col(Response.id).desc())
+    )
+    response = (await turn.session.exec(query)).first()
+    if response is None:
+        turn.say(turn.t("results.none"))
+        return
+    await samson.show_personal(turn, response)
+
+
+async def group(turn: Turn, args: str) -> None:
+    """The group profile of the latest SAMSON round, if at least k have completed."""
+    partnership = await turn.partnership()
+    if partnership is None:
+        turn.say(turn.t("not_member"))
+        return
+    try:
+        round_ = await get_round(turn.session, partnership, args or None)
+    except (NotFound, ValueError):
+        turn.say(turn.t("group.none"))
+        return
+    await samson.show_group(turn, partnership, round_)

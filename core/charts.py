@@ -1,0 +1,144 @@
+"""Spider (radar) charts as PNG bytes, with matplotlib's object API and the Agg canvas.
+
+No pyplot: figures are built directly and never registered with a GUI. A chart is
+described by a hashable :class:`SpiderSpec`; PNGs are cached by that spec, and the
+figure, axes and artists are reused between renders of the same shape.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+SIZE_INCHES = 6.0
+DPI = 100
+SCORE_COLOUR = "#1f5f8b"
+PREVIOUS_COLOUR = "#c2571a"
+WEIGHT_COLOUR = "#9a9a9a"
+
+
+@dataclass(frozen=True)
+class SpiderSpec:
+    """Everything a spider chart shows. Values of ``None`` are drawn at the centre."""
+
+    title: str
+    axes: tuple[str, ...]
+    scores: tuple[float | None, ...]
+    score_label: str
+    weighting: tuple[float | None, ...] | None = None
+    weighting_label: str = ""
+    previous: tuple[float | None, ...] | None = None
+    previous_label: str = ""
+    scale_min: float = 0.0
+    scale_max: float = 10.0
+
+
+def _closed(values: tuple[float | None, ...], angles: list[float]) -> tuple[list[float], list[float]]:
+    ys = [0.0 if v is None else float(v) for v in values]
+    return angles + angles[:1], ys + ys[:1]
+
+
+class _Template:
+    """A reusable figure for one axis layout: only data, title and legend change."""
+
+    def __init__(self, axes: tuple[str, ...], scale_min: float, scale_max: float) -> None:
+        self.figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
+        FigureCanvasAgg(self.figure)
+        n = len(axes)
+        self.angles = [math.pi / 2 - 2 * math.pi * i / n for i in range(n)]
+        ax = self.figure.add_axes((0.14, 0.10, 0.72, 0.72), projection="polar")
+        ax.set_ylim(scale_min, scale_max)
+        step = 2 if scale_max - scale_min >= 8 else 1
+        ticks = [v for v in range(int(scale_min) + step, int(scale_max) + 1, step)]
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([str(v) for v in ticks], fontsize=7, color="#666666")
+        ax.set_xticks(self.angles)
+        ax.set_xticklabels(["\n".join(textwrap.wrap(a, 16)) or a for a in axes], fontsize=9)
+        ax.tick_params(axis="x", pad=10)
+        ax.grid(color="#cccccc", linewidth=0.6)
+        ax.spines["polar"].set_color("#bbbbbb")
+        self.ax = ax
+        self.artists: list = []
+        self.title = self.figure.suptitle("", fontsize=12, y=0.97)
+        self.lock = threading.Lock()
+
+    def render(self, spec: SpiderSpec) -> bytes:
+        ax = self.ax
+        for artist in self.artists:
+            artist.remove()
+        self.artists = []
+        if ax.get_legend():
+            ax.get_legend().remove()
+        if spec.weighting is not None:
+            xs, ys = _closed(spec.weighting, self.angles)
+            self.artists += ax.fill(xs, ys, color=WEIGHT_COLOUR, alpha=0.35, label=spec.weighting_label, zorder=1)
+        if spec.previous is not None:
+            xs, ys = _closed(spec.previous, self.angles)
+            self.artists += ax.plot(
+                xs, ys, color=PREVIOUS_COLOUR, linewidth=1.6, linestyle="--", label=spec.previous_label, zorder=2
+            )
+        xs, ys = _closed(spec.scores, self.angles)
+        self.artists += ax.plot(xs, ys, color=SCORE_COLOUR, linewidth=2.4, label=spec.score_label, zorder=3)
+        self.artists += ax.plot(xs[:-1], ys[:-1], "o", color=SCORE_COLOUR, markersize=4, zorder=4)
+        self.title.set_text(spec.title)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+
+_templates: dict[tuple, _Template] = {}
+_templates_lock = threading.Lock()
+_cache: OrderedDict[SpiderSpec, bytes] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def _template(spec: SpiderSpec) -> _Template:
+    key = (spec.axes, spec.scale_min, spec.scale_max)
+    with _templates_lock:
+        template = _templates.get(key)
+        if template is None:
+            if len(_templates) >= 64:
+                _templates.pop(next(iter(_templates)))
+            template = _templates[key] = _Template(*key)
+        return template
+
+
+def render_spider(spec: SpiderSpec) -> bytes:
+    """Render ``spec`` to PNG bytes; identical specs come from the cache."""
+    if len(spec.axes) < 3 or len(spec.scores) != len(spec.axes):
+        raise ValueError("a spider chart needs at least 3 axes and one score per axis")
+    with _templates_lock:
+        cached = _cache.get(spec)
+        if cached is not None:
+            _cache.move_to_end(spec)
+            return cached
+    template = _template(spec)
+    with template.lock:
+        png = template.render(spec)
+    with _templates_lock:
+        _cache[spec] = png
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return png
+
+
+def spider_figure(spec: SpiderSpec) -> Figure:
+    """A fresh figure for ``spec`` (for inspection in tests and tools)."""
+    template = _Template(spec.axes, spec.scale_min, spec.scale_max)
+    template.render(spec)
+    return template.figure
+
+
+def clear_cache() -> None:
+    """Forget cached PNGs and figure templates."""
+    with _templates_lock:
+        _cache.clear()
+        _templates.clear()

@@ -1,0 +1,269 @@
+"""Instruments as data: the model of an instrument file, and its validated loading.
+
+An instrument is a versioned YAML file in ``core/instruments/`` with every text in
+nb, sv and en. Loading validates it fully; a broken file raises
+:class:`InstrumentError` naming the file, the item and what is wrong.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
+SIDES: tuple[str, ...] = ("municipality", "social_enterprise")
+INSTRUMENT_DIR = Path(__file__).parent / "instruments"
+
+
+class InstrumentError(ValueError):
+    """A broken instrument file; the message names the file, the item and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """One text in every supported language."""
+
+    nb: str = Field(min_length=1)
+    sv: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``, falling back to English."""
+        return getattr(self, lang, None) or self.en
+
+
+class Scale(_Strict):
+    """A numeric answer scale, e.g. 1–10 with "can't say" or 1–100 with skip."""
+
+    min: int
+    max: int
+    na: bool = False
+    """The respondent may answer "can't say" (stored as no value)."""
+    skip: bool = False
+    """The respondent may leave the item unanswered (stored as no value)."""
+    neutral: int | None = None
+    """The neutral middle of a Likert scale, e.g. 3 on 1–5."""
+    labels: dict[int, Text] = {}
+    buttons: list[int] | None = None
+    """Values offered as buttons; all values when omitted and the scale is short."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        if self.neutral is not None and not self.min <= self.neutral <= self.max:
+            raise ValueError(f"neutral {self.neutral} is outside {self.min}–{self.max}")
+        for key in list(self.labels) + list(self.buttons or []):
+            if not self.min <= key <= self.max:
+                raise ValueError(f"value {key} is outside {self.min}–{self.max}")
+        return self
+
+    def button_values(self) -> list[int]:
+        """The values to offer as buttons."""
+        if self.buttons is not None:
+            return list(self.buttons)
+        if self.max - self.min <= 10:
+            return list(range(self.min, self.max + 1))
+        return []
+
+
+class Option(_Strict):
+    """One option of a single-choice item."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    label: Text
+
+
+class ValueDef(_Strict):
+    """One of the model's cross-cutting values (Åpenhet, Demokrati, …)."""
+
+    id: str = Field(pattern=r"^[a-z_]{1,24}$")
+    label: Text
+
+
+class Item(_Strict):
+    """One question or statement."""
+
+    id: str = Field(pattern=r"^[a-z0-9_.-]{1,32}$")
+    type: Literal["scale", "choice", "text"]
+    text: Text
+    text_by_side: dict[str, Text] = {}
+    """Wording that depends on the respondent's side (municipality / social enterprise)."""
+    scale: str | None = None
+    options: list[Option] = []
+    optional: bool = False
+    max_length: int = Field(default=2000, ge=1, le=4000)
+    subtheme: Text | None = None
+    """Short label for chart axes."""
+    value: str | None = None
+    """The value the item mainly expresses; drives the grey weighting profile."""
+    weights: str | None = None
+    """For weighting items: the value whose importance this item asks for."""
+    action_idea: bool = False
+    """Offer an optional idea for action after this item."""
+
+    @field_validator("text_by_side")
+    @classmethod
+    def _known_sides(cls, v: dict[str, Text]) -> dict[str, Text]:
+        unknown = set(v) - set(SIDES)
+        if unknown:
+            raise ValueError(f"unknown side {sorted(unknown)}; use {list(SIDES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> Item:
+        if self.type == "scale" and not self.scale:
+            raise ValueError("a scale item needs 'scale'")
+        if self.type == "choice" and len(self.options) < 2:
+            raise ValueError("a choice item needs at least two options")
+        if self.type != "choice" and self.options:
+            raise ValueError("only choice items have options")
+        return self
+
+    def wording(self, lang: str, side: str | None = None) -> str:
+        """The item's text for this language and respondent side."""
+        if side and side in self.text_by_side:
+            return self.text_by_side[side].get(lang)
+        return self.text.get(lang)
+
+
+class Section(_Strict):
+    """A group of items: the value weighting, one action field, one survey part."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,32}$")
+    title: Text
+    intro: Text | None = None
+    role: Literal["weighting", "field", "part"] = "part"
+    items: list[Item] = Field(min_length=1)
+
+
+class Instrument(_Strict):
+    """A versioned instrument: SAMSON, the partner survey or the monthly check-in."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    version: int = Field(ge=1)
+    kind: Literal["scorecard", "survey", "checkin"]
+    title: Text
+    intro: Text | None = None
+    values: list[ValueDef] = []
+    scales: dict[str, Scale] = {}
+    sections: list[Section] = Field(min_length=1)
+    field_size: tuple[int, int] = (6, 9)
+    """How many statements a field section must hold."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Instrument:
+        seen: set[str] = set()
+        value_ids = {v.id for v in self.values}
+        for section in self.sections:
+            if section.role == "field":
+                low, high = self.field_size
+                if not low <= len(section.items) <= high:
+                    raise ValueError(
+                        f"section '{section.id}': a field needs {low}–{high} statements, "
+                        f"it has {len(section.items)}"
+                    )
+            for item in section.items:
+                where = f"item '{item.id}'"
+                if item.id in seen:
+                    raise ValueError(f"{where}: the id is used twice")
+                seen.add(item.id)
+                if item.scale and item.scale not in self.scales:
+                    raise ValueError(f"{where}: unknown scale '{item.scale}'")
+                for ref in (item.value, item.weights):
+                    if ref and ref not in value_ids:
+                        raise ValueError(f"{where}: unknown value '{ref}'")
+                if section.role == "field":
+                    if not (item.subtheme and item.value):
+                        raise ValueError(f"{where}: a field statement needs 'subtheme' and 'value'")
+                if section.role == "weighting" and not item.weights:
+                    raise ValueError(f"{where}: a weighting item needs 'weights'")
+        return self
+
+    @property
+    def items(self) -> list[Item]:
+        """All items in answering order."""
+        return [item for section in self.sections for item in section.items]
+
+    def section_of(self, item_id: str) -> Section:
+        """The section holding ``item_id``."""
+        for section in self.sections:
+            if any(item.id == item_id for item in section.items):
+                return section
+        raise KeyError(item_id)
+
+    def item(self, item_id: str) -> Item:
+        """The item with this id."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def scale_of(self, item: Item) -> Scale | None:
+        """The scale of a scale item."""
+        return self.scales[item.scale] if item.scale else None
+
+    @property
+    def fields(self) -> list[Section]:
+        """The action-field sections (SAMSON's seven fields)."""
+        return [s for s in self.sections if s.role == "field"]
+
+    def value_label(self, value_id: str, lang: str) -> str:
+        """The label of a value in ``lang``."""
+        return next(v.label.get(lang) for v in self.values if v.id == value_id)
+
+
+def _describe(doc: dict, loc: tuple) -> str:
+    """Turn a pydantic error location into 'item 'x' (sections[1].items[2].text)'."""
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    try:
+        if loc[0] == "sections" and loc[2] == "items":
+            item_id = doc["sections"][loc[1]]["items"][loc[3]].get("id", "?")
+            return f"item '{item_id}' ({path})"
+        if loc[0] == "sections":
+            return f"section '{doc['sections'][loc[1]].get('id', '?')}' ({path})"
+    except (IndexError, KeyError, TypeError, AttributeError):
+        pass
+    return path or "top level"
+
+
+def parse_instrument(raw: str, source: str) -> Instrument:
+    """Parse and validate instrument YAML; ``source`` names the file in errors."""
+    try:
+        doc = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InstrumentError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise InstrumentError(f"{source}: expected a mapping at the top level")
+    try:
+        return Instrument.model_validate(doc)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = f"'{err['loc'][-1]}' is missing"
+            problems.append(f"{_describe(doc, err['loc'])}: {msg}")
+        raise InstrumentError(f"{source}: " + "; ".join(problems)) from None
+
+
+def load_instrument_file(path: Path) -> Instrument:
+    """Load and validate one instrument file."""
+    return parse_instrument(path.read_text(encoding="utf-8"), path.name)
+
+
+@cache
+def load_instrument(instrument_id: str) -> Instrument:
+    """The bundled instrument with this id (``samson``, ``survey``, ``checkin``)."""
+    path = INSTRUMENT_DIR / f"{instrument_id}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in INSTRUMENT_DIR.glob("*.yaml")))
+        raise InstrumentError(f"unknown instrument '{instrument_id}' (known: {known})")
+    return load_instrument_file(path)

@@ -1,0 +1,180 @@
+"""Charts and their text alternatives for SAMSON profiles, in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from core.charts import SpiderSpec, render_spider
+from core.i18n import t
+from core.instrument import Instrument
+from core.scoring import GroupProfile, Profile, deltas, field_means, weakest_statements
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart and its short text alternative."""
+
+    png: bytes
+    alt_text: str
+    filename: str
+
+
+def fmt(lang: str, value: float | None, signed: bool = False) -> str:
+    """A score with one decimal in the language's style (7,1 in nb/sv); '–' for none."""
+    if value is None:
+        return "–"
+    text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    text = text.replace("-", "−")
+    return text.replace(".", ",") if lang in ("nb", "sv") else text
+
+
+def _ordered(values: Mapping[str, float | None], keys: list[str]) -> tuple[float | None, ...]:
+    return tuple(values.get(k) for k in keys)
+
+
+def _extremes(labels: dict[str, str], values: Mapping[str, float | None], lang: str) -> str:
+    scored = [(k, v) for k, v in values.items() if v is not None]
+    if not scored:
+        return t(lang, "report.no_scores")
+    high = max(scored, key=lambda kv: kv[1])
+    low = min(scored, key=lambda kv: kv[1])
+    return t(
+        lang, "report.extremes",
+        high=labels[high[0]], high_value=fmt(lang, high[1]),
+        low=labels[low[0]], low_value=fmt(lang, low[1]),
+    )
+
+
+def field_labels(instrument: Instrument, lang: str) -> dict[str, str]:
+    """Field id → field title in ``lang``."""
+    return {f.id: f.title.get(lang) for f in instrument.fields}
+
+
+def overview_chart(
+    instrument: Instrument,
+    lang: str,
+    title: str,
+    scores: Mapping[str, float | None],
+    weights: Mapping[str, float | None] | None,
+    previous: Mapping[str, float | None] | None = None,
+    filename: str = "samson.png",
+) -> Chart:
+    """The seven-field spider: score line over the grey weighting, previous round dashed."""
+    labels = field_labels(instrument, lang)
+    keys = list(labels)
+    spec = SpiderSpec(
+        title=title,
+        axes=tuple(labels[k] for k in keys),
+        scores=_ordered(scores, keys),
+        score_label=t(lang, "chart.score"),
+        weighting=_ordered(weights, keys) if weights else None,
+        weighting_label=t(lang, "chart.weighting"),
+        previous=_ordered(previous, keys) if previous else None,
+        previous_label=t(lang, "chart.previous"),
+    )
+    listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
+    parts = [t(lang, "report.alt_overview", title=title, n=len(keys)), listing + ".", _extremes(labels, scores, lang)]
+    if previous:
+        parts.append(_change_sentence(labels, scores, previous, lang))
+    return Chart(render_spider(spec), " ".join(p for p in parts if p), filename)
+
+
+def _change_sentence(
+    labels: dict[str, str], scores: Mapping[str, float | None], previous: Mapping[str, float | None], lang: str
+) -> str:
+    change = deltas(scores, previous)
+    if not change:
+        return ""
+    up = max(change.items(), key=lambda kv: kv[1])
+    down = min(change.items(), key=lambda kv: kv[1])
+    return t(
+        lang, "report.changes",
+        up=labels[up[0]], up_value=fmt(lang, up[1], signed=True),
+        down=labels[down[0]], down_value=fmt(lang, down[1], signed=True),
+    )
+
+
+def drilldown_chart(
+    instrument: Instrument,
+    lang: str,
+    field_id: str,
+    scores: Mapping[str, float | None],
+    weights: Mapping[str, float | None] | None,
+    filename: str | None = None,
+) -> Chart:
+    """One field's spider, an axis per sub-theme ("5-1 … 5-7" in the original tool)."""
+    section = next(f for f in instrument.fields if f.id == field_id)
+    number = instrument.fields.index(section) + 1
+    labels = {
+        item.id: f"{number}-{i} {item.subtheme.get(lang) if item.subtheme else ''}"
+        for i, item in enumerate(section.items, start=1)
+    }
+    keys = list(labels)
+    title = section.title.get(lang)
+    spec = SpiderSpec(
+        title=title,
+        axes=tuple(labels[k] for k in keys),
+        scores=_ordered(scores, keys),
+        score_label=t(lang, "chart.score"),
+        weighting=_ordered(weights, keys) if weights else None,
+        weighting_label=t(lang, "chart.weighting"),
+    )
+    listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
+    text = " ".join([t(lang, "report.alt_drilldown", title=title, n=len(keys)), listing + ".",
+                     _extremes(labels, {k: scores.get(k) for k in keys}, lang)])
+    return Chart(render_spider(spec), text, filename or f"samson-{field_id}.png")
+
+
+def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[Chart]:
+    """A respondent's own overview chart."""
+    return [
+        overview_chart(
+            instrument, lang, t(lang, "chart.my_title"), profile.fields, profile.field_weights,
+            filename="samson-my-profile.png",
+        )
+    ]
+
+
+def group_chart(
+    instrument: Instrument, group: GroupProfile, lang: str, title: str, previous: GroupProfile | None = None
+) -> Chart:
+    """The group overview chart, with the previous round overlaid when given."""
+    weights = {f: s.mean for f, s in group.field_weights.items()}
+    return overview_chart(
+        instrument, lang, title, field_means(group), weights,
+        previous=field_means(previous) if previous else None, filename="samson-group.png",
+    )
+
+
+def kind_label(lang: str, kind: str) -> str:
+    """An organisation kind in ``lang``."""
+    return t(lang, f"kind.{kind}")
+
+
+def group_summary(
+    instrument: Instrument, group: GroupProfile, lang: str, k: int, previous: GroupProfile | None = None
+) -> str:
+    """The text summary under a group chart: spread, weakest sub-themes and kinds."""
+    labels = field_labels(instrument, lang)
+    lines = [t(lang, "report.group_head", n=group.n)]
+    for fid, stat in group.fields.items():
+        lines.append(f"• {labels[fid]}: {fmt(lang, stat.mean)} (± {fmt(lang, stat.sd)})")
+    weakest = weakest_statements(instrument, group)
+    if weakest:
+        names = ", ".join(
+            f"{instrument.item(i).subtheme.get(lang)} {fmt(lang, v)}"  # type: ignore[union-attr]
+            for i, v in weakest
+        )
+        lines.append(t(lang, "report.weakest", items=names))
+    if previous:
+        sentence = _change_sentence(labels, field_means(group), field_means(previous), lang)
+        if sentence:
+            lines.append(sentence)
+    for kind, stats in group.by_kind.items():
+        if stats is None:
+            lines.append(t(lang, "report.kind_withheld", kind=kind_label(lang, kind), k=k))
+        else:
+            best = ", ".join(f"{labels[f]} {fmt(lang, s.mean)}" for f, s in stats.items())
+            lines.append(f"{kind_label(lang, kind)}: {best}")
+    return "\n".join(lines)

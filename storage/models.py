@@ -1,0 +1,210 @@
+"""Database tables. All conversation state lives here, so restarts and extra workers lose nothing.
+
+Times are stored in UTC. Unique constraints make duplicate deliveries harmless:
+one identity per platform user, one response per person and round, one answer per
+response and item, one row per processed update key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times in UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+def _ts(nullable: bool, default: object = None) -> object:
+    column = Column(UTCDateTime(), nullable=nullable)
+    if default is not None:
+        return Field(default_factory=default, sa_column=column)
+    return Field(default=None, sa_column=column)
+
+
+class OrgKind(StrEnum):
+    """Kinds of partner organisation."""
+
+    municipality = "municipality"
+    social_enterprise = "social_enterprise"
+    ngo = "ngo"
+    business = "business"
+    residents = "residents"
+    other = "other"
+
+
+class Role(StrEnum):
+    """A person's role in one partnership."""
+
+    partner = "partner"
+    coordinator = "coordinator"
+    resident = "resident"
+
+
+class RoundStatus(StrEnum):
+    """Whether a round accepts answers."""
+
+    open = "open"
+    closed = "closed"
+
+
+class Partnership(SQLModel, table=True):
+    """A co-creation partnership; its data is never visible to another."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    k_threshold: int = Field(default=3, ge=1)
+    timezone: str = Field(default="Europe/Oslo", max_length=64)
+    contact_frequency: str = Field(default="monthly", max_length=16)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Organisation(SQLModel, table=True):
+    """A partner organisation, with its kind (municipality, social enterprise, …)."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default=OrgKind.other.value, max_length=32)
+
+
+class Person(SQLModel, table=True):
+    """A human user, across platforms."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(default="", max_length=200)
+    lang: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    consent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """A person's account on one platform, plus the per-chat conversation state."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    dm_channel: str | None = Field(default=None, max_length=64)
+    locale_hint: str | None = Field(default=None, max_length=16)
+    awaiting: str | None = Field(default=None, max_length=16)
+    """What a plain message answers now: 'consent', 'language', 'round' or nothing."""
+    active_response_id: int | None = Field(default=None, foreign_key="response.id")
+    current_partnership_id: int | None = Field(default=None, foreign_key="partnership.id")
+    unreachable: bool = Field(default=False)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in a partnership, and the organisation they represent."""
+
+    __table_args__ = (UniqueConstraint("person_id", "partnership_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    role: str = Field(default=Role.partner.value, max_length=16)
+    joined_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """An invite code that joins a person to a partnership, organisation and role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    role: str = Field(default=Role.partner.value, max_length=16)
+    max_uses: int | None = Field(default=None)
+    uses: int = Field(default=0)
+    expires_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Round(SQLModel, table=True):
+    """One opening of an instrument in a partnership."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "instrument_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    instrument_id: str = Field(max_length=24)
+    instrument_version: int
+    number: int
+    title: str = Field(max_length=200)
+    audience: str = Field(default="all", max_length=16)
+    """Who may answer: 'partners', 'residents' or 'all'."""
+    status: str = Field(default=RoundStatus.open.value, max_length=8, index=True)
+    opened_at: datetime = _ts(nullable=False, default=utcnow)
+    closed_at: datetime | None = _ts(nullable=True)
+
+
+class Response(SQLModel, table=True):
+    """One person's answering of one round; holds the flow position."""
+
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    position: int = Field(default=0)
+    awaiting_idea: bool = Field(default=False)
+    completed_at: datetime | None = _ts(nullable=True)
+    started_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Answer(SQLModel, table=True):
+    """One answer; ``number`` and ``text`` both empty means "can't say" or skipped."""
+
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    item_id: str = Field(max_length=32)
+    number: float | None = None
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ActionIdea(SQLModel, table=True):
+    """An idea for action proposed after an item."""
+
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    item_id: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A platform update already acted on (Slack retries, Telegram re-deliveries)."""
+
+    key: str = Field(primary_key=True, max_length=128)
+    processed_at: datetime = _ts(nullable=False, default=utcnow)

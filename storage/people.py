@@ -1,0 +1,91 @@
+"""People and their platform identities; export and erasure of a person's data."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ActionIdea, Answer, Identity, Membership, Organisation, Partnership, Person, Response, Round
+
+
+async def resolve_identity(
+    session: AsyncSession, platform: str, workspace: str, user_id: str,
+    *, display_name: str = "", locale_hint: str | None = None,
+) -> tuple[Identity, Person]:
+    """The identity and person for a platform user, created on first contact."""
+    query = select(Identity, Person).join(Person, Person.id == Identity.person_id).where(
+        Identity.platform == platform, Identity.workspace == workspace, Identity.user_id == user_id
+    )
+    found = (await session.exec(query)).first()
+    if found:
+        identity, person = found
+        if locale_hint and identity.locale_hint != locale_hint:
+            identity.locale_hint = locale_hint
+            session.add(identity)
+        if display_name and person.display_name != display_name:
+            person.display_name = display_name
+            session.add(person)
+        return identity, person
+    person = Person(display_name=display_name or user_id)
+    session.add(person)
+    await session.flush()
+    identity = Identity(
+        person_id=person.id, platform=platform, workspace=workspace, user_id=user_id, locale_hint=locale_hint
+    )
+    session.add(identity)
+    await session.flush()
+    return identity, person
+
+
+async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membership, Partnership]]:
+    """A person's memberships with their partnerships."""
+    query = (
+        select(Membership, Partnership)
+        .join(Partnership, Partnership.id == Membership.partnership_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.id)
+    )
+    return [(m, p) for m, p in (await session.exec(query)).all()]
+
+
+async def export_person(session: AsyncSession, person: Person) -> dict:
+    """Everything stored about a person, as plain data."""
+    identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
+    result: dict = {
+        "person": {"name": person.display_name, "language": person.lang,
+                   "consent_at": person.consent_at.isoformat() if person.consent_at else None},
+        "identities": [{"platform": i.platform, "workspace": i.workspace, "user": i.user_id} for i in identities],
+        "memberships": [],
+        "responses": [],
+    }
+    for m, p in await memberships(session, person.id):  # type: ignore[arg-type]
+        org = await session.get(Organisation, m.organisation_id) if m.organisation_id else None
+        result["memberships"].append({"partnership": p.name, "organisation": org.name if org else None, "role": m.role})
+    rows = (
+        await session.exec(select(Response, Round).join(Round, Round.id == Response.round_id).where(
+            Response.person_id == person.id))
+    ).all()
+    for response, round_ in rows:
+        answers = (await session.exec(select(Answer).where(Answer.response_id == response.id))).all()
+        ideas = (await session.exec(select(ActionIdea).where(ActionIdea.response_id == response.id))).all()
+        result["responses"].append({
+            "round": round_.title,
+            "completed_at": response.completed_at.isoformat() if response.completed_at else None,
+            "answers": {a.item_id: a.number if a.number is not None else a.text for a in answers},
+            "action_ideas": {i.item_id: i.text for i in ideas},
+        })
+    return result
+
+
+async def erase_person(session: AsyncSession, person: Person) -> None:
+    """Delete a person and everything tied to them."""
+    response_ids = select(Response.id).where(Response.person_id == person.id)
+    await session.exec(update(Identity).where(Identity.person_id == person.id).values(active_response_id=None))  # type: ignore[call-overload]
+    await session.exec(delete(Answer).where(col(Answer.response_id).in_(response_ids)))  # type: ignore[call-overload]
+    await session.exec(delete(ActionIdea).where(col(ActionIdea.response_id).in_(response_ids)))  # type: ignore[call-overload]
+    await session.exec(delete(Response).where(Response.person_id == person.id))  # type: ignore[call-overload]
+    await session.exec(delete(Membership).where(Membership.person_id == person.id))  # type: ignore[call-overload]
+    await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
+    await session.delete(person)
+    await session.flush()

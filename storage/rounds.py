@@ -1,0 +1,215 @@
+"""Rounds, responses and answers: opening, answering, participation and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.flow import Answer as FlowAnswer
+from core.instrument import load_instrument
+from storage.models import (
+    ActionIdea,
+    Answer,
+    Membership,
+    Organisation,
+    Partnership,
+    Person,
+    Response,
+    Round,
+    RoundStatus,
+    utcnow,
+)
+from storage.partnerships import NotFound
+
+
+class RoundError(ValueError):
+    """A round operation that cannot be done (e.g. one is already open)."""
+
+
+async def open_round(
+    session: AsyncSession, partnership: Partnership, instrument_id: str = "samson",
+    *, title: str | None = None, audience: str = "all",
+) -> Round:
+    """Open a new round of an instrument; only one may be open per instrument."""
+    instrument = load_instrument(instrument_id)
+    current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
+    if current:
+        raise RoundError(f"round {current[0].number} of {instrument_id} is already open (id {current[0].id})")
+    last = (
+        await session.exec(
+            select(func.max(Round.number)).where(
+                Round.partnership_id == partnership.id, Round.instrument_id == instrument_id
+            )
+        )
+    ).one()
+    number = (last or 0) + 1
+    round_ = Round(
+        partnership_id=partnership.id,
+        instrument_id=instrument_id,
+        instrument_version=instrument.version,
+        number=number,
+        title=title or f"{instrument.title.en.split(' –')[0]} #{number}",
+        audience=audience,
+    )
+    session.add(round_)
+    await session.flush()
+    return round_
+
+
+async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id: str | None = None) -> list[Round]:
+    """Open rounds of a partnership, oldest first."""
+    query = select(Round).where(Round.partnership_id == partnership_id, Round.status == RoundStatus.open.value)
+    if instrument_id:
+        query = query.where(Round.instrument_id == instrument_id)
+    return list((await session.exec(query.order_by(Round.id))).all())
+
+
+async def get_round(session: AsyncSession, partnership: Partnership, ref: str | None = None) -> Round:
+    """A round of the partnership by id or number; the latest SAMSON round when ``ref`` is None."""
+    query = select(Round).where(Round.partnership_id == partnership.id)
+    if ref is None:
+        query = query.where(Round.instrument_id == "samson").order_by(col(Round.id).desc())
+    elif ref.startswith("#"):
+        query = query.where(Round.number == int(ref[1:]), Round.instrument_id == "samson")
+    else:
+        query = query.where(Round.id == int(ref))
+    found = (await session.exec(query)).first()
+    if found is None:
+        raise NotFound(f"no round {ref or ''} in {partnership.slug}".replace("  ", " "))
+    return found
+
+
+async def close_round(session: AsyncSession, round_: Round) -> Round:
+    """Close a round; answers are no longer accepted."""
+    if round_.status == RoundStatus.closed.value:
+        raise RoundError(f"round {round_.id} is already closed")
+    round_.status = RoundStatus.closed.value
+    round_.closed_at = utcnow()
+    session.add(round_)
+    await session.flush()
+    return round_
+
+
+async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
+    """The round of the same instrument before this one."""
+    query = (
+        select(Round)
+        .where(
+            Round.partnership_id == round_.partnership_id,
+            Round.instrument_id == round_.instrument_id,
+            Round.number < round_.number,
+        )
+        .order_by(col(Round.number).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def get_or_create_response(session: AsyncSession, round_: Round, person_id: int) -> Response:
+    """The person's response to the round, created on first use."""
+    query = select(Response).where(Response.round_id == round_.id, Response.person_id == person_id)
+    response = (await session.exec(query)).first()
+    if response is None:
+        membership = (
+            await session.exec(
+                select(Membership).where(
+                    Membership.person_id == person_id, Membership.partnership_id == round_.partnership_id
+                )
+            )
+        ).first()
+        response = Response(
+            round_id=round_.id, person_id=person_id,
+            organisation_id=membership.organisation_id if membership else None,
+        )
+        session.add(response)
+        await session.flush()
+    return response
+
+
+async def load_answers(session: AsyncSession, response_id: int) -> dict[str, FlowAnswer]:
+    """A response's answers, as the flow engine sees them."""
+    rows = (await session.exec(select(Answer).where(Answer.response_id == response_id))).all()
+    return {row.item_id: FlowAnswer(row.number, row.text) for row in rows}
+
+
+async def save_answer(session: AsyncSession, response_id: int, item_id: str, answer: FlowAnswer) -> None:
+    """Store an answer, replacing an earlier one for the same item."""
+    query = select(Answer).where(Answer.response_id == response_id, Answer.item_id == item_id)
+    row = (await session.exec(query)).first() or Answer(response_id=response_id, item_id=item_id)
+    row.number, row.text, row.answered_at = answer.number, answer.text, utcnow()
+    session.add(row)
+    await session.flush()
+
+
+async def save_idea(session: AsyncSession, response_id: int, item_id: str, text: str) -> None:
+    """Store an action idea, replacing an earlier one for the same item."""
+    query = select(ActionIdea).where(ActionIdea.response_id == response_id, ActionIdea.item_id == item_id)
+    row = (await session.exec(query)).first() or ActionIdea(response_id=response_id, item_id=item_id, text=text)
+    row.text, row.created_at = text, utcnow()
+    session.add(row)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class OrgParticipation:
+    """Who in one organisation has responded (names only, never answers)."""
+
+    organisation: str
+    kind: str
+    members: int
+    completed: list[str]
+    in_progress: list[str]
+
+
+async def participation(session: AsyncSession, round_: Round) -> list[OrgParticipation]:
+    """Participation in a round by organisation: names of who completed or started."""
+    orgs = (
+        await session.exec(select(Organisation).where(Organisation.partnership_id == round_.partnership_id))
+    ).all()
+    members = (
+        await session.exec(select(Membership).where(Membership.partnership_id == round_.partnership_id))
+    ).all()
+    rows = (
+        await session.exec(
+            select(Response, Person).join(Person, Person.id == Response.person_id).where(
+                Response.round_id == round_.id
+            )
+        )
+    ).all()
+    result = []
+    named = [(o.id, o.name, o.kind) for o in orgs] + [(None, "—", "other")]
+    for org_id, name, kind in named:
+        done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
+        started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and not r.completed_at)
+        count = sum(1 for m in members if m.organisation_id == org_id and m.role != "coordinator")
+        if org_id is None and not (done or started):
+            continue
+        result.append(OrgParticipation(name, kind, count, done, started))
+    return result
+
+
+async def completed_answers(session: AsyncSession, round_: Round) -> list[tuple[dict[str, FlowAnswer], str]]:
+    """Each completed response's answers with its organisation kind, for aggregation."""
+    rows = (
+        await session.exec(
+            select(Response, Organisation.kind)
+            .join(Organisation, Organisation.id == Response.organisation_id, isouter=True)
+            .where(Response.round_id == round_.id, col(Response.completed_at).is_not(None))
+        )
+    ).all()
+    ids = [r.id for r, _ in rows]
+    answers: dict[int, dict[str, FlowAnswer]] = {i: {} for i in ids}  # type: ignore[misc]
+    if ids:
+        for a in (await session.exec(select(Answer).where(col(Answer.response_id).in_(ids)))).all():
+            answers[a.response_id][a.item_id] = FlowAnswer(a.number, a.text)
+    return [(answers[r.id], kind or "other") for r, kind in rows]  # type: ignore[index]
+
+
+async def count_completed(session: AsyncSession, round_id: int) -> int:
+    """How many responses to a round are complete."""
+    query = select(func.count()).select_from(Response).where(
+        Response.round_id == round_id, col(Response.completed_at).is_not(None)
+    )
+    return (await session.exec(query)).one()

@@ -1,0 +1,103 @@
+"""Shared fixtures: a migrated SQLite database per test, the bot core and scripted console users."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.dispatch import BotCore
+from core.instrument import load_instrument
+from storage.db import Database
+from storage.partnerships import add_organisation, create_invite, create_partnership
+from storage.rounds import open_round
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def db(db_url: str):
+    database = Database(db_url)
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def core(db: Database) -> BotCore:
+    return BotCore(db)
+
+
+@dataclass
+class Seed:
+    partnership_id: int
+    round_id: int
+    codes: dict[str, str]
+
+
+@pytest.fixture
+async def seed(db: Database) -> Seed:
+    """A partnership (k=3) with a municipality and a social enterprise, and an open SAMSON round."""
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Øst", k=3)
+        kommune = await add_organisation(s, p, "Øst kommune", "municipality")
+        gronn = await add_organisation(s, p, "Grønn Vekst AS", "social_enterprise")
+        codes = {
+            "kommune": (await create_invite(s, p, organisation=kommune, code="KOM-1")).code,
+            "gronn": (await create_invite(s, p, organisation=gronn, code="GRO-1")).code,
+            "coordinator": (await create_invite(s, p, role="coordinator", code="KOORD-1")).code,
+        }
+        r = await open_round(s, p, "samson", title="Vår")
+        await s.commit()
+        return Seed(p.id, r.id, codes)  # type: ignore[arg-type]
+
+
+class ScriptedUser:
+    """A console user driven line by line; ``out`` holds everything printed."""
+
+    def __init__(self, core: BotCore, user: str, charts_dir: Path) -> None:
+        self.stream = io.StringIO()
+        self.adapter = ConsoleAdapter(core, user=user, stdin=io.StringIO(), stdout=self.stream, charts_dir=charts_dir)
+
+    async def say(self, *lines: str) -> str:
+        """Send lines; return what was printed for them."""
+        start = self.stream.tell()
+        for line in lines:
+            await self.adapter.send(line)
+        return self.stream.getvalue()[start:]
+
+    @property
+    def out(self) -> str:
+        return self.stream.getvalue()
+
+
+@pytest.fixture
+def user(core: BotCore, tmp_path: Path):
+    def make(name: str) -> ScriptedUser:
+        return ScriptedUser(core, name, tmp_path / "charts" / name)
+    return make
+
+
+def full_answers(seed_value: int = 0) -> list[str]:
+    """One answer per SAMSON item: weights then statements, varied and with a few 'can't say'."""
+    instrument = load_instrument("samson")
+    lines = []
+    for i, item in enumerate(instrument.items):
+        if item.id.startswith("w."):
+            lines.append(str(5 + (i + seed_value) % 5))
+        elif (i + seed_value) % 13 == 0:
+            lines.append("?")
+        else:
+            lines.append(str(1 + (i * 3 + seed_value) % 10))
+    return lines
+
+
+async def join(u: ScriptedUser, code: str, lang: str = "en") -> str:
+    """Join with a code, consent and pick a language; the round starts."""
+    return await u.say(f"/start {code}", "yes", lang)
