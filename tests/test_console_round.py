@@ -1,0 +1,159 @@
+"""Scripted console scenarios through the real bot core and database."""
+
+from __future__ import annotations
+
+from PIL import Image
+from sqlmodel import func, select
+
+from bot.events import Event, EventKind
+from storage.models import ActionIdea, Answer, Response
+from tests.conftest import full_answers, join
+
+
+async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> None:
+    anna, bo, cecilie = user("anna"), user("bo"), user("cecilie")
+    out = await join(anna, seed.codes["kommune"], "en")
+    assert "Du er med i «Bydel Øst» for Øst kommune" in out  # no locale hint: nb until chosen
+    assert "Personvern:" in out and "Your language is now English" in out and "(1 of 54)" in out
+    out = await anna.say(*full_answers(0))
+    assert "Thank you! You have answered all 54 questions." in out
+    assert "[chart: " in out and "Your profile (only you can see this)" in out
+    assert "The group profile appears once at least 3 people have completed (now: 1)" in out
+    assert Image.open(anna.adapter.saved[-1]).format == "PNG"
+
+    await join(bo, seed.codes["gronn"], "sv")
+    out = await bo.say(*full_answers(1))
+    assert "Gruppprofilen visas när minst 3 har slutfört (nu: 2)" in out
+    assert "Gruppprofilen visas när minst 3 har slutfört (nu: 2)" in await bo.say("/group")
+
+    await join(cecilie, seed.codes["gronn"], "nb")
+    out = await cecilie.say(*full_answers(2))
+    assert "Nå har 3 fullført – gruppeprofilen er klar" in out
+    assert "Gruppeprofil over 3 besvarelser" in out
+    assert "Bydel Øst: SAMSON-profil, Vår" in out
+    assert len(cecilie.adapter.saved) == 2  # own chart + group chart
+    # the first partner can now see the group profile too, in English
+    out = await anna.say("/group")
+    assert "Group profile over 3 responses" in out and "Municipality: fewer than 3 responses, not shown." in out
+    async with db.session() as s:
+        completed = (await s.exec(select(func.count()).select_from(Response).where(Response.completed_at.is_not(None)))).one()
+        assert completed == 3
+
+
+async def test_action_idea_back_and_results(user, seed, db) -> None:
+    u = user("dag")
+    await join(u, seed.codes["kommune"])
+    out = await u.say("8", "7", "6", "9", "idea", "Meet at the library, not the town hall", "7")
+    assert "Idea saved" in out and "(6 of 54)" in out
+    out = await u.say("back")
+    assert "(5 of 54)" in out and "(Your answer so far: 7)" in out
+    await u.say("3")
+    out = await u.say("/results")
+    assert "Your profile" in out and "haven't answered everything yet" in out
+    async with db.session() as s:
+        idea = (await s.exec(select(ActionIdea))).one()
+        assert idea.item_id == "eq.trust" and idea.text.startswith("Meet at the library")
+        trust = (await s.exec(select(Answer).where(Answer.item_id == "eq.trust"))).one()
+        assert trust.number == 3  # changed after going back, still one row
+
+
+async def test_same_update_key_twice_stores_one_answer(core, user, seed, db) -> None:
+    u = user("eva")
+    await join(u, seed.codes["kommune"])
+    event = Event("console", "local", "console:eva", "eva", EventKind.TEXT, "7", update_key="upd-1")
+    first = await core.handle(event)
+    second = await core.handle(event)
+    assert first and "(2 of 54)" in first[-1].text
+    assert second == []
+    third = await core.handle(Event("console", "local", "console:eva", "eva", EventKind.TEXT, "8", update_key="upd-2"))
+    assert "(3 of 54)" in third[-1].text
+    async with db.session() as s:
+        rows = (await s.exec(select(Answer).order_by(Answer.item_id))).all()
+        assert [(r.item_id, r.number) for r in rows] == [("w.democracy", 8.0), ("w.openness", 7.0)]
+
+
+async def test_bad_inputs_get_clear_replies_and_store_nothing(user, seed, db) -> None:
+    u = user("finn")
+    await join(u, seed.codes["kommune"])
+    await u.say("5", "5", "5", "5")  # weights; now on the first 1–10 statement
+    cases = [
+        ("11", "11 is outside the scale. Please answer with a whole number from 1 to 10"),
+        ("good", "That wasn't a number."),
+        ("", "I didn't get an answer."),
+        ("x" * 10_240, "That wasn't a number."),
+        ("/frobnicate", "Unknown command \"/frobnicate\". Type /help"),
+    ]
+    for line, expected in cases:
+        out = await u.say(line)
+        assert expected in out, (line[:20], out)
+        assert len(out) < 2000
+    out = await u.say("/" + "z" * 10_240)
+    assert "Unknown command" in out and len(out) < 500
+    async with db.session() as s:
+        rows = (await s.exec(select(Answer))).all()
+        assert len(rows) == 4 and all(r.item_id.startswith("w.") for r in rows)
+        response = (await s.exec(select(Response))).one()
+        assert response.position == 4
+    assert "(6 of 54)" in await u.say("7")
+
+
+async def test_onboarding_errors(user, seed) -> None:
+    u = user("gro")
+    assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
+    assert "ukjent, utløpt eller brukt opp" in await u.say("/start NOPE-NOPE")
+    out = await u.say(f"/start {seed.codes['kommune']}", "maybe")
+    assert "Svar «ja» eller «nei»" in out
+    out = await u.say("ja", "klingon")
+    assert "Velg nb, sv eller en" in out
+    out = await u.say("sv")
+    assert "Språket är nu svenska" in out and "(1 av 54)" in out
+    assert "Du kan när som helst" in await u.say("/privacy")
+    assert "/resume" in await u.say("/help")
+
+
+async def test_declined_consent_blocks_answers(user, seed, db) -> None:
+    u = user("hans")
+    out = await u.say(f"/start {seed.codes['kommune']}", "no")
+    assert "ingenting om svarene dine blir lagret" in out
+    out = await u.say("/resume")
+    assert "Godtar du dette?" in out
+    async with db.session() as s:
+        assert (await s.exec(select(Response))).all() == []
+
+
+async def test_lang_command_switches_mid_round(user, seed) -> None:
+    u = user("ida")
+    await join(u, seed.codes["kommune"], "en")
+    await u.say("7")
+    out = await u.say("/lang sv", "/resume")
+    assert "Språket är nu svenska" in out and "Välkommen tillbaka! Du fortsätter på fråga 2 av 54" in out
+    assert "(2 av 54) Demokrati:" in out
+
+
+async def test_export_and_erase(user, seed, db) -> None:
+    u = user("jon")
+    await join(u, seed.codes["kommune"])
+    await u.say("6", "6")
+    out = await u.say("/export")
+    assert '"w.openness": 6.0' in out and '"organisation": "Øst kommune"' in out
+    assert "/erase yes" in await u.say("/erase")
+    assert "Everything has been deleted" in await u.say("/erase yes")
+    async with db.session() as s:
+        assert (await s.exec(select(Answer))).all() == []
+        assert (await s.exec(select(Response))).all() == []
+    assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
+
+
+async def test_closed_round_rejects_answers(user, seed, db) -> None:
+    from storage.partnerships import get_partnership
+    from storage.rounds import close_round, get_round
+
+    u = user("kim")
+    await join(u, seed.codes["kommune"])
+    async with db.session() as s:
+        await close_round(s, await get_round(s, await get_partnership(s, seed.partnership_id)))
+        await s.commit()
+    out = await u.say("7")
+    assert "This round has closed" in out
+    async with db.session() as s:
+        assert (await s.exec(select(Answer))).all() == []
