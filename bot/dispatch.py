@@ -1,8 +1,9 @@
 """The bot core: turns one neutral event into replies, in one transaction.
 
 Each event runs in its own database session. Its update key is recorded in the
-same transaction as its effects, so a re-delivered event changes nothing, and the
-transaction commits before the replies are handed back to the adapter to send.
+same transaction as its effects, so a re-delivered event fails on the key's
+unique constraint, is rolled back whole and changes nothing. The transaction
+commits before the replies are handed back to the adapter to send.
 """
 
 from __future__ import annotations
@@ -34,14 +35,6 @@ class BotCore:
         """Act on one event; returns [] for a duplicate delivery."""
         try:
             async with self.db.session() as session:
-                if event.update_key:
-                    session.add(ProcessedUpdate(key=event.update_key[:128]))
-                    try:
-                        await session.flush()
-                    except IntegrityError:
-                        await session.rollback()
-                        log.info("duplicate update %s ignored", event.update_key)
-                        return []
                 identity, person = await resolve_identity(
                     session, event.platform, event.workspace, event.user,
                     display_name=event.display_name, locale_hint=event.locale_hint,
@@ -51,11 +44,13 @@ class BotCore:
                     session.add(identity)
                 turn = Turn(session, event, identity, person)
                 await self._route(turn)
+                if event.update_key:
+                    # Written with the event's effects: a re-delivery fails here and changes nothing.
+                    session.add(ProcessedUpdate(key=event.update_key[:128]))
                 await session.commit()
                 return turn.replies
         except IntegrityError:
-            # A concurrent worker committed the same update key first.
-            log.info("update %s was handled concurrently", event.update_key)
+            log.info("duplicate update %s ignored", event.update_key)
             return []
         except Exception:
             log.exception("failed to handle %s", event)

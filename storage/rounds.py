@@ -130,17 +130,34 @@ async def get_or_create_response(session: AsyncSession, round_: Round, person_id
 
 async def load_answers(session: AsyncSession, response_id: int) -> dict[str, FlowAnswer]:
     """A response's answers, as the flow engine sees them."""
-    rows = (await session.exec(select(Answer).where(Answer.response_id == response_id))).all()
-    return {row.item_id: FlowAnswer(row.number, row.text) for row in rows}
+    return {row.item_id: FlowAnswer(row.number, row.text) for row in await answer_rows(session, response_id)}
 
 
-async def save_answer(session: AsyncSession, response_id: int, item_id: str, answer: FlowAnswer) -> None:
-    """Store an answer, replacing an earlier one for the same item."""
-    query = select(Answer).where(Answer.response_id == response_id, Answer.item_id == item_id)
-    row = (await session.exec(query)).first() or Answer(response_id=response_id, item_id=item_id)
+async def answer_rows(session: AsyncSession, response_id: int) -> list[Answer]:
+    """A response's answer rows."""
+    return list((await session.exec(select(Answer).where(Answer.response_id == response_id))).all())
+
+
+def put_answer(session: AsyncSession, rows: dict[str, Answer], response_id: int, item_id: str, answer: FlowAnswer) -> None:
+    """Store an answer, replacing the loaded row for the item if there is one (``rows`` by item id)."""
+    row = rows.get(item_id) or Answer(response_id=response_id, item_id=item_id)
     row.number, row.text, row.answered_at = answer.number, answer.text, utcnow()
+    rows[item_id] = row
     session.add(row)
-    await session.flush()
+
+
+async def response_context(
+    session: AsyncSession, response_id: int
+) -> tuple[Response, Round, Organisation | None] | None:
+    """A response with its round and organisation, in one query."""
+    query = (
+        select(Response, Round, Organisation)
+        .join(Round, Round.id == Response.round_id)
+        .join(Organisation, Organisation.id == Response.organisation_id, isouter=True)
+        .where(Response.id == response_id)
+    )
+    found = (await session.exec(query)).first()
+    return (found[0], found[1], found[2]) if found else None
 
 
 async def save_idea(session: AsyncSession, response_id: int, item_id: str, text: str) -> None:

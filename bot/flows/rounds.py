@@ -14,7 +14,9 @@ from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
 from storage.models import Membership, Organisation, Response, Role, Round, RoundStatus, utcnow
-from storage.rounds import get_or_create_response, load_answers, open_rounds, save_answer, save_idea
+from storage.rounds import (
+    answer_rows, get_or_create_response, load_answers, open_rounds, put_answer, response_context, save_idea,
+)
 
 SECONDS_PER_ITEM = 12
 
@@ -107,41 +109,41 @@ async def begin(turn: Turn, round_: Round) -> None:
     state = flow.FlowState(position=response.position, awaiting_idea=response.awaiting_idea)
     if answers or response.position:
         turn.say(turn.t("round.welcome_back", n=response.position + 1, total=len(instrument.items)))
-    step = flow.begin(instrument, state, flow.FlowContext(turn.lang, await _side(turn, response), answers))
+    org = await turn.session.get(Organisation, response.organisation_id) if response.organisation_id else None
+    step = flow.begin(instrument, state, flow.FlowContext(turn.lang, side_of(org), answers))
     for prompt in step.prompts:
         turn.show(prompt)
 
 
-async def _side(turn: Turn, response: Response) -> str | None:
-    if response.organisation_id is None:
-        return None
-    org = await turn.session.get(Organisation, response.organisation_id)
+def side_of(org: Organisation | None) -> str | None:
+    """The respondent's side for side-dependent wording (municipality / social enterprise)."""
     return org.kind if org and org.kind in ("municipality", "social_enterprise") else None
 
 
 async def on_input(turn: Turn, raw: str) -> None:
     """Feed one typed line or button value to the active round."""
-    response = await turn.session.get(Response, turn.identity.active_response_id)
-    round_ = await turn.session.get(Round, response.round_id) if response else None
-    if response is None or round_ is None:
+    found = await response_context(turn.session, turn.identity.active_response_id)  # type: ignore[arg-type]
+    if found is None:
         turn.identity.awaiting = None
         turn.identity.active_response_id = None
         turn.session.add(turn.identity)
         turn.say(turn.t("idle_text"))
         return
+    response, round_, org = found
     if round_.status != RoundStatus.open.value:
         turn.identity.awaiting = None
         turn.session.add(turn.identity)
         turn.say(turn.t("round.closed"))
         return
     instrument = load_instrument(round_.instrument_id)
-    answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]
+    rows = {row.item_id: row for row in await answer_rows(turn.session, response.id)}  # type: ignore[arg-type]
+    answers = {item_id: flow.Answer(row.number, row.text) for item_id, row in rows.items()}
     state = flow.FlowState(response.position, response.awaiting_idea, response.completed_at is not None)
-    step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, await _side(turn, response), answers))
+    step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, side_of(org), answers))
     completed = False
     for effect in step.effects:
         if isinstance(effect, flow.RecordAnswer):
-            await save_answer(turn.session, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
+            put_answer(turn.session, rows, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
         elif isinstance(effect, flow.RecordIdea):
             await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
         elif isinstance(effect, flow.Completed):
@@ -150,10 +152,11 @@ async def on_input(turn: Turn, raw: str) -> None:
         elif isinstance(effect, flow.Paused):
             turn.identity.awaiting = None
             turn.session.add(turn.identity)
-    response.position = step.state.position
-    response.awaiting_idea = step.state.awaiting_idea
-    response.updated_at = utcnow()
-    turn.session.add(response)
+    if step.state != state:
+        response.position = step.state.position
+        response.awaiting_idea = step.state.awaiting_idea
+        response.updated_at = utcnow()
+        turn.session.add(response)
     for prompt in step.prompts:
         turn.show(prompt)
     if completed:
