@@ -1,8 +1,9 @@
 """Spider (radar) charts as PNG bytes, with matplotlib's object API and the Agg canvas.
 
 No pyplot: figures are built directly and never registered with a GUI. A chart is
-described by a hashable :class:`SpiderSpec`; PNGs are cached by that spec, and the
-figure, axes and artists are reused between renders of the same shape.
+described by a hashable :class:`SpiderSpec`; PNGs are cached by that spec. Each
+axis layout keeps one figure whose static background (axes, grid, labels) is drawn
+once; a render restores that background and draws only the data, title and legend.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 SIZE_INCHES = 6.0
 DPI = 100
@@ -52,22 +54,28 @@ class _Template:
         self.figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
         FigureCanvasAgg(self.figure)
         n = len(axes)
-        self.angles = [math.pi / 2 - 2 * math.pi * i / n for i in range(n)]
-        ax = self.figure.add_axes((0.14, 0.10, 0.72, 0.72), projection="polar")
+        # First axis at the top, clockwise, angles in [0, 2π) so theta never autoscales into a wedge.
+        self.angles = [(math.pi / 2 - 2 * math.pi * i / n) % (2 * math.pi) for i in range(n)]
+        ax = self.figure.add_axes((0.21, 0.17, 0.58, 0.58), projection="polar")
+        ax.set_xlim(0, 2 * math.pi)
         ax.set_ylim(scale_min, scale_max)
+        ax.set_autoscale_on(False)
         step = 2 if scale_max - scale_min >= 8 else 1
         ticks = [v for v in range(int(scale_min) + step, int(scale_max) + 1, step)]
         ax.set_yticks(ticks)
         ax.set_yticklabels([str(v) for v in ticks], fontsize=7, color="#666666")
         ax.set_xticks(self.angles)
-        ax.set_xticklabels(["\n".join(textwrap.wrap(a, 16)) or a for a in axes], fontsize=9)
+        ax.set_xticklabels(["\n".join(textwrap.wrap(a, 16, break_long_words=False)) or a for a in axes], fontsize=9)
         ax.tick_params(axis="x", pad=10)
         ax.grid(color="#cccccc", linewidth=0.6)
         ax.spines["polar"].set_color("#bbbbbb")
         self.ax = ax
         self.artists: list = []
-        self.title = self.figure.suptitle("", fontsize=12, y=0.97)
+        self.title = self.figure.suptitle("", fontsize=12, y=0.975)
         self.lock = threading.Lock()
+        self.canvas = self.figure.canvas
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
 
     def render(self, spec: SpiderSpec) -> bytes:
         ax = self.ax
@@ -88,9 +96,16 @@ class _Template:
         self.artists += ax.plot(xs, ys, color=SCORE_COLOUR, linewidth=2.4, label=spec.score_label, zorder=3)
         self.artists += ax.plot(xs[:-1], ys[:-1], "o", color=SCORE_COLOUR, markersize=4, zorder=4)
         self.title.set_text(spec.title)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=3, fontsize=8, frameon=False)
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
+        self.canvas.restore_region(self.background)
+        for artist in self.artists:
+            ax.draw_artist(artist)
+        ax.draw_artist(legend)
+        self.figure.draw_artist(self.title)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+        image.save(buffer, format="PNG", compress_level=1)
         return buffer.getvalue()
 
 

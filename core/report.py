@@ -51,17 +51,17 @@ def field_labels(instrument: Instrument, lang: str) -> dict[str, str]:
     return {f.id: f.title.get(lang) for f in instrument.fields}
 
 
-def overview_chart(
-    instrument: Instrument,
+def _spider(
     lang: str,
     title: str,
+    intro: str,
+    labels: dict[str, str],
     scores: Mapping[str, float | None],
     weights: Mapping[str, float | None] | None,
-    previous: Mapping[str, float | None] | None = None,
-    filename: str = "samson.png",
+    previous: Mapping[str, float | None] | None,
+    filename: str,
 ) -> Chart:
-    """The seven-field spider: score line over the grey weighting, previous round dashed."""
-    labels = field_labels(instrument, lang)
+    """Render one spider over ``labels`` (key → axis label) and write its text alternative."""
     keys = list(labels)
     spec = SpiderSpec(
         title=title,
@@ -74,10 +74,25 @@ def overview_chart(
         previous_label=t(lang, "chart.previous"),
     )
     listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
-    parts = [t(lang, "report.alt_overview", title=title, n=len(keys)), listing + ".", _extremes(labels, scores, lang)]
+    parts = [intro, listing + ".", _extremes(labels, {k: scores.get(k) for k in keys}, lang)]
     if previous:
         parts.append(_change_sentence(labels, scores, previous, lang))
     return Chart(render_spider(spec), " ".join(p for p in parts if p), filename)
+
+
+def overview_chart(
+    instrument: Instrument,
+    lang: str,
+    title: str,
+    scores: Mapping[str, float | None],
+    weights: Mapping[str, float | None] | None,
+    previous: Mapping[str, float | None] | None = None,
+    filename: str = "samson.png",
+) -> Chart:
+    """The seven-field spider: score line over the grey weighting, previous round dashed."""
+    labels = field_labels(instrument, lang)
+    intro = t(lang, "report.alt_overview", title=title, n=len(labels))
+    return _spider(lang, title, intro, labels, scores, weights, previous, filename)
 
 
 def _change_sentence(
@@ -110,20 +125,9 @@ def drilldown_chart(
         item.id: f"{number}-{i} {item.subtheme.get(lang) if item.subtheme else ''}"
         for i, item in enumerate(section.items, start=1)
     }
-    keys = list(labels)
     title = section.title.get(lang)
-    spec = SpiderSpec(
-        title=title,
-        axes=tuple(labels[k] for k in keys),
-        scores=_ordered(scores, keys),
-        score_label=t(lang, "chart.score"),
-        weighting=_ordered(weights, keys) if weights else None,
-        weighting_label=t(lang, "chart.weighting"),
-    )
-    listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
-    text = " ".join([t(lang, "report.alt_drilldown", title=title, n=len(keys)), listing + ".",
-                     _extremes(labels, {k: scores.get(k) for k in keys}, lang)])
-    return Chart(render_spider(spec), text, filename or f"samson-{field_id}.png")
+    intro = t(lang, "report.alt_drilldown", title=title, n=len(labels))
+    return _spider(lang, title, intro, labels, scores, weights, None, filename or f"samson-{field_id}.png")
 
 
 def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[Chart]:

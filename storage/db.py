@@ -49,7 +49,10 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"))
+        sqlite = self.url.startswith("sqlite")
+        # SQLite: no ping and no reset-on-return; each is a thread hop, and sessions always end their transaction.
+        options: dict = {"pool_reset_on_return": None} if sqlite else {"pool_pre_ping": True}
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)

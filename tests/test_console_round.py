@@ -157,3 +157,18 @@ async def test_closed_round_rejects_answers(user, seed, db) -> None:
     assert "This round has closed" in out
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
+
+
+async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
+    people = [user(n) for n in ("lea", "mo", "nils")]
+    for i, person in enumerate(people):
+        await join(person, seed.codes["kommune" if i == 0 else "gronn"])
+        await person.say(*full_answers(i))
+    lea = people[0]
+    out = await lea.say("/results 3")
+    assert "Spider chart for \"Communication\"" in out and "3-1 Regular contact" in out
+    assert lea.adapter.saved[-1].name.endswith("samson-communication.png")
+    out = await lea.say("/group 4")
+    assert "Spider chart for \"Anchoring\": 7 sub-themes" in out and "4-2 Support from leaders" in out
+    out = await lea.say("/results 9")
+    assert "Choose an action field by number, 1 to 7: 1 = Safeguarding equal worth" in out

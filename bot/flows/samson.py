@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.turn import Turn
 from core.i18n import t
 from core.instrument import load_instrument
-from core.report import group_chart, group_summary, person_charts
+from core.report import drilldown_chart, group_chart, group_summary, person_charts
 from core.scoring import GroupProfile, Withheld, aggregate, person_profile
 from storage.models import Partnership, Response, Round
 from storage.rounds import completed_answers, count_completed, load_answers, previous_round
@@ -26,8 +26,18 @@ async def on_completed(turn: Turn, round_: Round, response: Response) -> None:
         turn.say(turn.t("round.group_waiting", k=partnership.k_threshold, n=done))
 
 
-async def show_personal(turn: Turn, response: Response) -> None:
-    """The person's own spider chart and its text; only ever sent privately."""
+def field_by_number(turn: Turn, arg: str) -> str | None:
+    """The field id for '1'–'7'; says what is accepted and returns None for anything else."""
+    fields = load_instrument("samson").fields
+    if arg.isdigit() and 1 <= int(arg) <= len(fields):
+        return fields[int(arg) - 1].id
+    listing = "; ".join(f"{i} = {f.title.get(turn.lang)}" for i, f in enumerate(fields, start=1))
+    turn.say(turn.t("results.field_help", n=len(fields), fields=listing), is_error=True)
+    return None
+
+
+async def show_personal(turn: Turn, response: Response, field_id: str | None = None) -> None:
+    """The person's own spider chart (or one field's drill-down) and its text; always private."""
     round_ = await turn.session.get(Round, response.round_id)
     assert round_ is not None
     instrument = load_instrument(round_.instrument_id)
@@ -35,9 +45,15 @@ async def show_personal(turn: Turn, response: Response) -> None:
     lead = turn.t("results.mine")
     if response.completed_at is None:
         lead += " " + turn.t("results.partial")
-    for chart in person_charts(instrument, profile, turn.lang):
+    if field_id:
+        charts = [drilldown_chart(instrument, turn.lang, field_id, profile.statements, profile.statement_weights)]
+    else:
+        charts = person_charts(instrument, profile, turn.lang)
+    for chart in charts:
         turn.say(lead, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=True)
         turn.say(chart.alt_text, private=True)
+    if not field_id:
+        turn.say(turn.t("results.drilldown_hint"), private=True)
 
 
 async def group_profile(session: AsyncSession, round_: Round, k: int) -> GroupProfile | Withheld:
@@ -47,7 +63,7 @@ async def group_profile(session: AsyncSession, round_: Round, k: int) -> GroupPr
     return aggregate([(person_profile(instrument, answers), kind) for answers, kind in rows], k)
 
 
-async def show_group(turn: Turn, partnership: Partnership, round_: Round) -> None:
+async def show_group(turn: Turn, partnership: Partnership, round_: Round, field_id: str | None = None) -> None:
     """The group chart (previous round dashed) with its summary, or why it is withheld."""
     k = partnership.k_threshold
     group = await group_profile(turn.session, round_, k)
@@ -61,6 +77,13 @@ async def show_group(turn: Turn, partnership: Partnership, round_: Round) -> Non
         previous = old if isinstance(old, GroupProfile) else None
     instrument = load_instrument(round_.instrument_id)
     title = t(turn.lang, "chart.group_title", partnership=partnership.name, round=round_.title)
+    if field_id:
+        means = {i: st.mean for i, st in group.statements.items()}
+        weights = {i: st.mean for i, st in group.statement_weights.items()}
+        chart = drilldown_chart(instrument, turn.lang, field_id, means, weights, f"samson-group-{field_id}.png")
+        turn.say(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=False)
+        turn.say(chart.alt_text, private=False)
+        return
     chart = group_chart(instrument, group, turn.lang, title, previous)
     key = f"group-{round_.id}"
     turn.say(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key, private=False)

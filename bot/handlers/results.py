@@ -23,18 +23,24 @@ async def mine(turn: Turn, args: str) -> None:
     if response is None:
         turn.say(turn.t("results.none"))
         return
-    await samson.show_personal(turn, response)
+    field_id = samson.field_by_number(turn, args) if args else None
+    if args and field_id is None:
+        return
+    await samson.show_personal(turn, response, field_id)
 
 
 async def group(turn: Turn, args: str) -> None:
-    """The group profile of the latest SAMSON round, if at least k have completed."""
+    """The latest SAMSON round's group profile (``/group 3``: field 3), if at least k have completed."""
     partnership = await turn.partnership()
     if partnership is None:
         turn.say(turn.t("not_member"))
         return
+    field_id = samson.field_by_number(turn, args) if args else None
+    if args and field_id is None:
+        return
     try:
-        round_ = await get_round(turn.session, partnership, args or None)
-    except (NotFound, ValueError):
+        round_ = await get_round(turn.session, partnership)
+    except NotFound:
         turn.say(turn.t("group.none"))
         return
-    await samson.show_group(turn, partnership, round_)
+    await samson.show_group(turn, partnership, round_, field_id)
