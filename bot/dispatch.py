@@ -49,9 +49,12 @@ class BotCore:
                     session.add(ProcessedUpdate(key=event.update_key[:128]))
                 await session.commit()
                 return turn.replies
-        except IntegrityError:
-            log.info("duplicate update %s ignored", event.update_key)
-            return []
+        except IntegrityError as exc:
+            if "processedupdate" in str(exc.orig).lower():
+                log.info("duplicate update %s ignored", event.update_key)
+                return []
+            log.warning("conflicting write for %s, rolled back: %s", event.update_key, exc.orig)
+            return [Reply(text=_internal_error(event), is_error=True)]
         except Exception:
             log.exception("failed to handle %s", event)
             return [Reply(text=_internal_error(event), is_error=True)]

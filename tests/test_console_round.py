@@ -172,3 +172,29 @@ async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
     assert "Spider chart for \"Anchoring\": 7 sub-themes" in out and "4-2 Support from leaders" in out
     out = await lea.say("/results 9")
     assert "Choose an action field by number, 1 to 7: 1 = Safeguarding equal worth" in out
+
+
+async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, seed, db, monkeypatch) -> None:
+    from bot.flows import rounds
+    from storage.models import ProcessedUpdate
+
+    u = user("ola")
+    await join(u, seed.codes["kommune"])
+    real = rounds.put_answer
+
+    def broken(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(rounds, "put_answer", broken)
+    event = Event("console", "local", "console:ola", "ola", EventKind.TEXT, "7", update_key="crash-1")
+    replies = await core.handle(event)
+    assert [r.text for r in replies] == ["Sorry, something went wrong on my side and nothing was saved. "
+                                         "Please try again in a moment."]
+    async with db.session() as s:
+        assert (await s.exec(select(Answer))).all() == []
+        assert (await s.exec(select(ProcessedUpdate).where(ProcessedUpdate.key == "crash-1"))).first() is None
+    monkeypatch.setattr(rounds, "put_answer", real)
+    assert "(2 of 54)" in (await core.handle(event))[-1].text  # the re-delivery is processed
+    async with db.session() as s:
+        assert len((await s.exec(select(Answer))).all()) == 1
