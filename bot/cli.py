@@ -69,12 +69,10 @@ def run(
     settings = Settings()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if settings.has_platform:
-        typer.secho(
-            "Slack and Telegram adapters are not in this build yet; unset SLACK_BOT_TOKEN and "
-            "TELEGRAM_BOT_TOKEN to use the local console.",
-            fg=typer.colors.RED, err=True,
-        )
-        raise typer.Exit(2)
+        from bot.runtime import Runtime
+
+        asyncio.run(Runtime(settings).serve_forever())
+        return
     asyncio.run(_console(settings, user, invite, charts_dir))
 
 

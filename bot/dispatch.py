@@ -8,7 +8,9 @@ commits before the replies are handed back to the adapter to send.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
@@ -28,13 +30,32 @@ MAX_INPUT = 20_000
 class BotCore:
     """Platform-free bot: ``await core.handle(event)`` returns the replies to send."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_outbox: Callable[[], None] | None = None) -> None:
         self.db = db
+        self.on_outbox = on_outbox
+        """Called after a commit that decided outgoing messages (the delivery wakes up)."""
+        self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
     async def handle(self, event: Event) -> list[Reply]:
-        """Act on one event; returns [] for a duplicate delivery."""
+        """Act on one event; returns [] for a duplicate delivery.
+
+        Events of one user are handled one at a time, in arrival order.
+        """
+        who = (event.platform, event.workspace, event.user)
+        lock = self._locks.setdefault(who, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle(event)
+        finally:
+            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+                self._locks.pop(who, None)
+
+    async def _handle(self, event: Event) -> list[Reply]:
         try:
             async with self.db.session() as session:
+                if event.update_key and await session.get(ProcessedUpdate, event.update_key[:128]):
+                    log.info("duplicate update %s ignored", event.update_key)
+                    return []
                 identity, person = await resolve_identity(
                     session, event.platform, event.workspace, event.user,
                     display_name=event.display_name, locale_hint=event.locale_hint,
@@ -48,7 +69,9 @@ class BotCore:
                     # Written with the event's effects: a re-delivery fails here and changes nothing.
                     session.add(ProcessedUpdate(key=event.update_key[:128]))
                 await session.commit()
-                return turn.replies
+            if turn.outbox_written and self.on_outbox:
+                self.on_outbox()
+            return turn.replies
         except IntegrityError as exc:
             if "processedupdate" in str(exc.orig).lower():
                 log.info("duplicate update %s ignored", event.update_key)
@@ -73,6 +96,9 @@ class BotCore:
                 turn.say(turn.t("unknown_command", command="/" + shown), is_error=True)
                 return
             await handler(turn, args.strip())
+            return
+        if event.ref:
+            await round_flow.on_button(turn, payload)
             return
         awaiting = turn.identity.awaiting
         if awaiting == "consent":

@@ -37,6 +37,10 @@ class Event:
     locale_hint: str | None = None
     private: bool = True
     """True in a direct message / private chat."""
+    ref: str | None = None
+    """For a button on a question: which response and position it was shown for (stale-click check)."""
+    deep_link: str | None = None
+    """How invite links look on this platform, e.g. ``https://t.me/samson_bot?start={code}``."""
 
 
 @dataclass(frozen=True)
@@ -59,4 +63,8 @@ class Reply:
     item_id: str | None = None
     progress: tuple[int, int] | None = None
     is_error: bool = False
+    ref: str | None = None
+    """The question these buttons answer; comes back as ``Event.ref``."""
+    notice: bool = False
+    """A short notice about the user's last action (a toast / ephemeral), not a conversation message."""
     extra: dict = field(default_factory=dict, compare=False)

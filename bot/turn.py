@@ -10,6 +10,7 @@ from bot.events import Choice, Event, Reply
 from core.flow import Prompt
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
 from storage.models import Identity, Partnership, Person
+from storage import outbox
 from storage.partnerships import get_partnership
 from storage.people import memberships
 
@@ -23,6 +24,7 @@ class Turn:
     identity: Identity
     person: Person
     replies: list[Reply] = field(default_factory=list)
+    outbox_written: bool = False
 
     @property
     def lang(self) -> str:
@@ -37,14 +39,21 @@ class Turn:
         """Queue a reply."""
         self.replies.append(Reply(text=text, choices=tuple(choices), **kw))  # type: ignore[arg-type]
 
-    def show(self, prompt: Prompt) -> None:
-        """Queue a flow prompt as a reply."""
+    def show(self, prompt: Prompt, ref: str | None = None) -> None:
+        """Queue a flow prompt as a reply; ``ref`` ties its buttons to the question."""
         self.replies.append(
             Reply(
                 text=prompt.text, choices=prompt.choices, accepts=prompt.accepts,
                 item_id=prompt.item_id, progress=prompt.progress, is_error=prompt.is_error,
+                ref=ref if prompt.choices else None,
             )
         )
+
+    async def enqueue(self, key: str, **fields: object) -> bool:
+        """Decide an outgoing message (see ``storage.outbox``); sent after this turn commits."""
+        added = await outbox.enqueue(self.session, key, **fields)  # type: ignore[arg-type]
+        self.outbox_written = self.outbox_written or added
+        return added
 
     async def partnership(self) -> Partnership | None:
         """The partnership this chat works in: the current one, else the person's first."""

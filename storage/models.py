@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -208,3 +208,49 @@ class ProcessedUpdate(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=128)
     processed_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ChannelPurpose(StrEnum):
+    """What a bound channel or group is for."""
+
+    partners = "partners"
+    coordinators = "coordinators"
+    residents = "residents"
+
+
+class ChannelBinding(SQLModel, table=True):
+    """A Slack channel or Telegram group bound to a partnership, for charts, digests and summaries."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    purpose: str = Field(default=ChannelPurpose.partners.value, max_length=16)
+    lang: str = Field(default="nb", max_length=8)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """A message decided on but maybe not yet sent; its unique key makes each one go out once.
+
+    ``kind`` and ``params`` say what to compose at send time (charts are rendered then,
+    outside the transaction that decided it).
+    """
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    partnership_id: int | None = Field(default=None, foreign_key="partnership.id", index=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    not_before: datetime = _ts(nullable=False, default=utcnow)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    claimed_at: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)

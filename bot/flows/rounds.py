@@ -10,23 +10,16 @@ from sqlmodel import select
 
 from bot.events import Choice
 from bot.flows import samson
+from bot.flows.announce import eligible
 from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
-from storage.models import Membership, Organisation, Response, Role, Round, RoundStatus, utcnow
+from storage.models import Membership, Organisation, Response, Round, RoundStatus, utcnow
 from storage.rounds import (
     answer_rows, get_or_create_response, load_answers, open_rounds, put_answer, response_context, save_idea,
 )
 
 SECONDS_PER_ITEM = 12
-
-
-def _eligible(role: str, audience: str) -> bool:
-    if audience == "all":
-        return True
-    if audience == "residents":
-        return role in (Role.resident.value, Role.coordinator.value)
-    return role != Role.resident.value
 
 
 async def _membership(turn: Turn, partnership_id: int) -> Membership | None:
@@ -46,7 +39,7 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
         return []
     found = []
     for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
-        if not _eligible(membership.role, round_.audience):
+        if not eligible(membership.role, round_.audience):
             continue
         response = (
             await turn.session.exec(
@@ -112,7 +105,29 @@ async def begin(turn: Turn, round_: Round) -> None:
     org = await turn.session.get(Organisation, response.organisation_id) if response.organisation_id else None
     step = flow.begin(instrument, state, flow.FlowContext(turn.lang, side_of(org), answers))
     for prompt in step.prompts:
-        turn.show(prompt)
+        turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
+
+
+def question_ref(response_id: int, state: flow.FlowState) -> str:
+    """Names the question a button was shown for, e.g. ``12.7`` (``12.7i`` while an idea is awaited)."""
+    return f"{response_id}.{state.position}{'i' if state.awaiting_idea else ''}"
+
+
+async def on_button(turn: Turn, raw: str) -> None:
+    """A button on a question: accepted only if that question is still the current one."""
+    found = None
+    if turn.identity.active_response_id:
+        found = await response_context(turn.session, turn.identity.active_response_id)
+    if found is not None:
+        response = found[0]
+        state = flow.FlowState(response.position, response.awaiting_idea)
+        if response.completed_at is None and turn.event.ref == question_ref(response.id, state):  # type: ignore[arg-type]
+            if turn.identity.awaiting != "round":  # a button after a pause resumes
+                turn.identity.awaiting = "round"
+                turn.session.add(turn.identity)
+            await on_input(turn, raw)
+            return
+    turn.say(turn.t("stale"), notice=True)
 
 
 def side_of(org: Organisation | None) -> str | None:
@@ -158,7 +173,7 @@ async def on_input(turn: Turn, raw: str) -> None:
         response.updated_at = utcnow()
         turn.session.add(response)
     for prompt in step.prompts:
-        turn.show(prompt)
+        turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
     if completed:
         turn.identity.awaiting = None
         turn.identity.active_response_id = None

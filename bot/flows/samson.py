@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.events import Reply
+from bot.flows.announce import post_group_chart
 from bot.turn import Turn
 from core.i18n import t
 from core.instrument import load_instrument
@@ -22,6 +24,8 @@ async def on_completed(turn: Turn, round_: Round, response: Response) -> None:
     if done >= partnership.k_threshold:
         turn.say(turn.t("round.group_ready", n=done))
         await show_group(turn, partnership, round_)
+        if await post_group_chart(turn.session, partnership, round_, "k-reached"):
+            turn.outbox_written = True
     else:
         turn.say(turn.t("round.group_waiting", k=partnership.k_threshold, n=done))
 
@@ -65,27 +69,36 @@ async def group_profile(session: AsyncSession, round_: Round, k: int) -> GroupPr
 
 async def show_group(turn: Turn, partnership: Partnership, round_: Round, field_id: str | None = None) -> None:
     """The group chart (previous round dashed) with its summary, or why it is withheld."""
+    turn.replies.extend(await group_replies(turn.session, partnership, round_, turn.lang, field_id))
+
+
+async def group_replies(
+    session: AsyncSession, partnership: Partnership, round_: Round, lang: str, field_id: str | None = None
+) -> list[Reply]:
+    """The group chart and its text summary in a thread, or a note that it is withheld below k."""
     k = partnership.k_threshold
-    group = await group_profile(turn.session, round_, k)
+    group = await group_profile(session, round_, k)
     if isinstance(group, Withheld):
-        turn.say(turn.t("round.group_waiting", k=k, n=group.n))
-        return
-    previous = None
-    before = await previous_round(turn.session, round_)
-    if before is not None:
-        old = await group_profile(turn.session, before, k)
-        previous = old if isinstance(old, GroupProfile) else None
+        return [Reply(text=t(lang, "round.group_waiting", k=k, n=group.n))]
     instrument = load_instrument(round_.instrument_id)
-    title = t(turn.lang, "chart.group_title", partnership=partnership.name, round=round_.title)
+    title = t(lang, "chart.group_title", partnership=partnership.name, round=round_.title)
     if field_id:
         means = {i: st.mean for i, st in group.statements.items()}
         weights = {i: st.mean for i, st in group.statement_weights.items()}
-        chart = drilldown_chart(instrument, turn.lang, field_id, means, weights, f"samson-group-{field_id}.png")
-        turn.say(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=False)
-        turn.say(chart.alt_text, private=False)
-        return
-    chart = group_chart(instrument, group, turn.lang, title, previous)
+        chart = drilldown_chart(instrument, lang, field_id, means, weights, f"samson-group-{field_id}.png")
+        return [
+            Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=False),
+            Reply(chart.alt_text, private=False),
+        ]
+    previous = None
+    before = await previous_round(session, round_)
+    if before is not None:
+        old = await group_profile(session, before, k)
+        previous = old if isinstance(old, GroupProfile) else None
+    chart = group_chart(instrument, group, lang, title, previous)
     key = f"group-{round_.id}"
-    turn.say(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key, private=False)
-    summary = chart.alt_text + "\n\n" + group_summary(instrument, group, turn.lang, k, previous)
-    turn.say(summary, thread=key, private=False)
+    summary = chart.alt_text + "\n\n" + group_summary(instrument, group, lang, k, previous)
+    return [
+        Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key, private=False),
+        Reply(summary, thread=key, private=False),
+    ]

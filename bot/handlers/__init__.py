@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.flows import rounds
-from bot.handlers import help, onboarding, privacy, results
+from bot.handlers import coordination, help, onboarding, privacy, results
 from bot.turn import Turn
 
 Handler = Callable[[Turn, str], Awaitable[None]]
@@ -24,4 +24,8 @@ COMMANDS: dict[str, Handler] = {
     "privacy": privacy.show,
     "export": privacy.export,
     "erase": privacy.erase,
+    "bind": coordination.bind,
+    "round": coordination.round_command,
+    "invite": coordination.invite,
+    "add": coordination.add,
 }

@@ -1,0 +1,207 @@
+"""The Slack adapter: Bolt ``AsyncApp`` events in, Block Kit messages out.
+
+HTTP mode serves ``/slack/events`` on the bot's one aiohttp server (Bolt checks
+every request's signature); Socket Mode runs when an app token is given. Every
+listener acks first and does the work after the ack, so Slack gets its answer
+well within 3 s however slow the work is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler, AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view
+from bot.adapters.slack_sender import SlackSender
+from bot.dispatch import BotCore
+from bot.events import Event, EventKind, Reply
+from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+
+
+def web_client(token: str, base_url: str) -> AsyncWebClient:
+    """A Web API client for ``base_url`` that honours 429 Retry-After and retries connection errors."""
+    return AsyncWebClient(
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/",
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackAdapter:
+    """Connects a Bolt app to the bot core."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: BotCore, token: str, signing_secret: str, api_url: str) -> None:
+        self.core = core
+        self.client = web_client(token, api_url)
+        self.sender = SlackSender(self.client)
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=False)
+        self.app.command("/samson")(self._on_command)
+        self.app.action(re.compile(".*"))(self._on_action)
+        self.app.view(INPUT_VIEW)(self._on_view)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._ignore)
+
+    # ---- HTTP and Socket Mode
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """The ``/slack/events`` endpoint: Bolt verifies the signature (401 if bad) and dispatches."""
+        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+    def socket_mode(self, app_token: str):  # -> AsyncSocketModeHandler
+        """A Socket Mode handler for this app; ``await handler.connect_async()`` starts it."""
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        return AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+
+    # ---- listeners (each acks first)
+
+    async def _on_command(self, ack: AsyncAck, body: dict) -> None:
+        await ack()
+        text = (body.get("text") or "").strip() or "help"
+        channel = body["channel_id"]
+        event = await self._event(
+            body["team_id"], channel, body["user_id"], EventKind.COMMAND, text,
+            f"slack:{body['team_id']}:cmd:{body.get('trigger_id', '')}" if body.get("trigger_id") else None,
+            private=channel.startswith("D"),
+        )
+        await self._reply(event, await self.core.handle(event))
+
+    async def _on_action(self, ack: AsyncAck, body: dict) -> None:
+        await ack()
+        action = body["actions"][0]
+        value = action.get("value", "")
+        team = body["team"]["id"]
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body["container"].get("channel_id", "")
+        message = body.get("message") or {}
+        ts = message.get("ts") or body["container"].get("message_ts", "")
+        block = action.get("block_id", "")
+        ref = block.split("|")[1] if block.startswith("r|") else None
+        if value in (WRITE, "idea") and body.get("trigger_id"):
+            await self._open_modal(body, value, ref, channel, ts, message.get("text", ""))
+            return
+        event = await self._event(
+            team, channel, user, EventKind.CHOICE, value, f"slack:{team}:act:{channel}:{ts}",
+            private=channel.startswith("D"), ref=ref,
+        )
+        replies = await self.core.handle(event)
+        label = (action.get("text") or {}).get("text", value)
+        await self._mark_answered(event, replies, channel, ts, message.get("text", ""), label)
+        await self._reply(event, replies)
+
+    async def _on_view(self, ack: AsyncAck, body: dict, view: dict) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        raw = (view["state"]["values"].get("input", {}).get("value") or {}).get("value") or ""
+        if meta.get("kind") == "number":
+            lo, hi = meta.get("min"), meta.get("max")
+            if not raw.strip().lstrip("-").isdigit() or (lo is not None and not lo <= int(raw) <= hi):
+                await ack(response_action="errors", errors={"input": f"{lo}–{hi}"})
+                return
+        await ack()
+        team = body["team"]["id"]
+        payload = raw.strip()
+        if meta.get("kind") == "idea" and not (meta.get("ref") or "").endswith("i"):
+            payload = "idea: " + payload
+        channel = meta.get("channel", "")
+        event = await self._event(
+            team, channel, body["user"]["id"], EventKind.CHOICE if meta.get("ref") else EventKind.TEXT, payload,
+            f"slack:{team}:view:{view['id']}", private=channel.startswith("D"), ref=meta.get("ref"),
+        )
+        replies = await self.core.handle(event)
+        if meta.get("kind") != "idea":
+            await self._mark_answered(event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload)
+        await self._reply(event, replies)
+
+    async def _on_message(self, body: dict, event: dict) -> None:
+        if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
+            return
+        text = (event.get("text") or "").strip()
+        if not text:
+            return
+        team = body.get("team_id") or event.get("team", "")
+        kind = EventKind.COMMAND if text.startswith("/") else EventKind.TEXT
+        neutral = await self._event(
+            team, event["channel"], event["user"], kind, text, f"slack:{team}:ev:{body.get('event_id', event.get('ts'))}",
+            private=True,
+        )
+        await self._reply(neutral, await self.core.handle(neutral))
+
+    async def _ignore(self) -> None:
+        return None
+
+    # ---- helpers
+
+    async def _event(
+        self, team: str, channel: str, user: str, kind: EventKind, payload: str, key: str | None,
+        *, private: bool, ref: str | None = None,
+    ) -> Event:
+        name, locale = await self.sender.profile(user)
+        return Event(
+            platform=PLATFORM, workspace=team, channel=channel, user=user, kind=kind, payload=payload,
+            update_key=key, display_name=name, locale_hint=locale, private=private, ref=ref,
+        )
+
+    def _lang(self, event: Event) -> str:
+        return language_from_hint(event.locale_hint) or DEFAULT_LANGUAGE
+
+    async def _open_modal(self, body: dict, value: str, ref: str | None, channel: str, ts: str, text: str) -> None:
+        lang = self._lang(await self._event(body["team"]["id"], channel, body["user"]["id"], EventKind.TEXT, "", None,
+                                            private=True))
+        kind, lo, hi = ("idea", None, None) if value == "idea" or (ref or "").endswith("i") else ("text", None, None)
+        numbers = re.search(r"\bnum:(\d+)-(\d+)", body["actions"][0].get("action_id", ""))
+        if value == WRITE and numbers:
+            kind, lo, hi = "number", int(numbers.group(1)), int(numbers.group(2))
+        meta = {"kind": kind, "ref": ref, "channel": channel, "ts": ts, "text": text[:1500], "min": lo, "max": hi}
+        await self.client.views_open(trigger_id=body["trigger_id"], view=input_view(lang, kind, meta, lo, hi))
+
+    async def _mark_answered(
+        self, event: Event, replies: Sequence[Reply], channel: str, ts: str, text: str, label: str
+    ) -> None:
+        """Show the chosen answer in place of the buttons (not for duplicates or stale clicks)."""
+        if not replies or not ts or any(r.notice or (r.is_error and r.ref is None) for r in replies):
+            return
+        lang = self._lang(event)
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=answered_blocks(text, label, lang))
+        except SlackApiError as exc:
+            log.warning("chat.update failed: %s", exc.response.get("error"))
+
+    async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
+        """Send a turn's replies: notices and errors ephemerally, private ones in DM, public ones here."""
+        if not replies:
+            return
+        lang = self._lang(event)
+        if event.private:
+            for reply in (r for r in replies if r.notice):
+                await self.sender.ephemeral(event.channel, event.user, reply.text)
+            await self.sender.send(event.workspace, event.channel, [r for r in replies if not r.notice], lang=lang)
+            return
+        public = [r for r in replies if not r.private]
+        quick = [r for r in replies if r.private and (r.notice or r.is_error or not r.choices and len(replies) == 1)]
+        private = [r for r in replies if r.private and r not in quick]
+        for reply in quick:
+            await self.sender.ephemeral(event.channel, event.user, reply.text)
+        if public:
+            await self.sender.send(event.workspace, event.channel, public, lang=lang)
+        if private:
+            await self.sender.send(event.workspace, event.user, private, lang=lang)
+            await self.sender.ephemeral(event.channel, event.user, t(lang, "dm_sent"))

@@ -1,0 +1,130 @@
+"""Sending what the outbox holds, through whichever adapters are running.
+
+Each row is claimed before it is sent and marked sent afterwards, so a restart
+or a second process does not send it twice. Pacing is the adapters' business:
+their senders go through the platforms' rate limiters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import update
+
+from bot.compose import compose
+from bot.events import Reply
+from storage import outbox
+from storage.db import Database
+from storage.models import Identity, utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class Unreachable(Exception):
+    """The recipient cannot be messaged (blocked the bot, left, deleted); do not retry."""
+
+
+class TemporaryFailure(Exception):
+    """Sending failed in a way worth retrying later (network, platform outage)."""
+
+
+class Sender(Protocol):
+    """What an adapter offers for messages nobody asked for just now."""
+
+    platform: str
+
+    async def send(self, workspace: str, channel: str, replies: Sequence[Reply]) -> None:
+        """Post ``replies`` into ``channel``; raises ``Unreachable`` or ``TemporaryFailure``."""
+
+
+class Delivery:
+    """Flushes the outbox on demand (``kick``) and on a timer (``run``)."""
+
+    def __init__(self, db: Database, senders: Sequence[Sender] = (), concurrency: int = 8) -> None:
+        self.db = db
+        self.senders = {sender.platform: sender for sender in senders}
+        self._wake = asyncio.Event()
+        self._gate = asyncio.Semaphore(concurrency)
+
+    def add(self, sender: Sender) -> None:
+        """Register an adapter's sender."""
+        self.senders[sender.platform] = sender
+
+    def kick(self) -> None:
+        """Ask for a flush soon (called after a commit that decided messages)."""
+        self._wake.set()
+
+    async def run(self, interval: float = 5.0) -> None:
+        """Flush forever: when kicked, and at least every ``interval`` seconds."""
+        while True:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("outbox flush failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def flush(self, now: datetime | None = None) -> int:
+        """Send every due row this process has a sender for; returns how many went out."""
+        sent = 0
+        while True:
+            async with self.db.session() as session:
+                rows = [r for r in await outbox.due(session, now) if r.platform in self.senders]
+            if not rows:
+                return sent
+            results = await asyncio.gather(*(self._send_one(row.id, now) for row in rows))  # type: ignore[arg-type]
+            sent += sum(results)
+            if not any(results):
+                return sent
+
+    async def _send_one(self, row_id: int, now: datetime | None) -> bool:
+        async with self._gate:
+            async with self.db.session() as session:
+                row = await session.get(outbox.Outbox, row_id)
+                if row is None or not await outbox.claim(session, row, now):
+                    return False
+                await session.commit()
+                sender = self.senders[row.platform]
+                hint = getattr(sender, "recipient_locale", None)
+                replies = await compose(session, row, await hint(row.workspace, row.channel) if hint else None)
+            error = None
+            try:
+                if replies:
+                    await sender.send(row.workspace, row.channel, replies)
+            except Unreachable as exc:
+                error = f"unreachable: {exc}"
+                await self._mark_unreachable(row.platform, row.workspace, row.channel)
+            except TemporaryFailure as exc:
+                async with self.db.session() as session:
+                    if row.attempts < MAX_ATTEMPTS:
+                        retry_at = utcnow() + timedelta(seconds=30 * 2 ** row.attempts)
+                        await outbox.release(session, row_id, str(exc), retry_at)
+                    else:
+                        await outbox.mark_sent(session, row_id, f"gave up: {exc}")
+                    await session.commit()
+                return False
+            except Exception as exc:  # a bug or a rejected payload: record it, never loop on it
+                log.exception("sending outbox row %s (%s) failed", row_id, row.key)
+                error = f"failed: {exc!r}"
+            async with self.db.session() as session:
+                await outbox.mark_sent(session, row_id, error)
+                await session.commit()
+            return error is None
+
+    async def _mark_unreachable(self, platform: str, workspace: str, channel: str) -> None:
+        async with self.db.session() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(Identity)
+                .where(Identity.platform == platform, Identity.workspace == workspace)
+                .where((Identity.dm_channel == channel) | (Identity.user_id == channel))
+                .values(unreachable=True)
+            )
+            await session.commit()

@@ -1,0 +1,167 @@
+"""Coordinator commands in chat: bind a channel, open/close/follow rounds, invite and add partners.
+
+Each is refused, with a clear message, for anyone who is not a coordinator of the partnership.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from bot.flows.announce import invite_members, post_group_chart
+from bot.turn import Turn
+from core.qr import qr_png
+from storage.channels import bind_channel, binding_of
+from storage.models import Membership, Partnership, Role
+from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
+from storage.people import resolve_identity
+from storage.rounds import RoundError, close_round, count_completed, open_rounds, open_round, participation
+
+AUDIENCES = ("all", "partners", "residents")
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+async def coordinator_partnership(turn: Turn) -> Partnership | None:
+    """The partnership the person coordinates here (the channel's, else their current one), or a refusal."""
+    partnership = None
+    if not turn.event.private:
+        binding = await binding_of(turn.session, turn.event.platform, turn.event.workspace, turn.event.channel)
+        if binding is not None:
+            partnership = await turn.session.get(Partnership, binding.partnership_id)
+    partnership = partnership or await turn.partnership()
+    if partnership is None:
+        turn.say(turn.t("coord.no_partnership"), is_error=True)
+        return None
+    query = select(Membership).where(
+        Membership.person_id == turn.person.id, Membership.partnership_id == partnership.id
+    )
+    membership = (await turn.session.exec(query)).first()
+    if membership is None or membership.role != Role.coordinator.value:
+        turn.say(turn.t("coord.only", partnership=partnership.name), is_error=True)
+        return None
+    return partnership
+
+
+async def bind(turn: Turn, args: str) -> None:
+    """``/bind partners|coordinators|residents``, run in the channel or group to bind."""
+    purpose = args.strip().lower()
+    if purpose not in ("partners", "coordinators", "residents"):
+        turn.say(turn.t("bind.usage"), is_error=True)
+        return
+    if turn.event.private:
+        turn.say(turn.t("bind.need_channel"), is_error=True)
+        return
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    event = turn.event
+    await bind_channel(turn.session, partnership.id, event.platform, event.workspace, event.channel, purpose, turn.lang)  # type: ignore[arg-type]
+    turn.say(turn.t("bind.done", partnership=partnership.name, purpose=turn.t(f"purpose.{purpose}")), private=False)
+
+
+async def round_command(turn: Turn, args: str) -> None:
+    """``/round open [all|partners|residents] [title]``, ``/round close``, ``/round status``."""
+    action, _, rest = args.strip().partition(" ")
+    action = action.lower()
+    if action not in ("open", "close", "status"):
+        turn.say(turn.t("round.usage"), is_error=True)
+        return
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    if action == "open":
+        audience, _, title = rest.strip().partition(" ")
+        if audience.lower() not in AUDIENCES:
+            audience, title = "all", rest.strip()
+        try:
+            round_ = await open_round(turn.session, partnership, "samson", title=title or None, audience=audience.lower())
+        except RoundError as exc:
+            turn.say(str(exc), is_error=True)
+            return
+        invited = await invite_members(turn.session, round_)
+        turn.outbox_written = turn.outbox_written or invited > 0
+        turn.say(turn.t("round.opened", number=round_.number, title=round_.title, invited=invited))
+        return
+    current = await open_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
+    if not current:
+        turn.say(turn.t("round.none_to_close" if action == "close" else "round.none_open"))
+        return
+    round_ = current[0]
+    done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
+    if action == "close":
+        await close_round(turn.session, round_)
+        if done >= partnership.k_threshold and await post_group_chart(turn.session, partnership, round_, "closed"):
+            turn.outbox_written = True
+        turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=done))
+        return
+    orgs = await participation(turn.session, round_)
+    total = sum(o.members for o in orgs)
+    lines = [turn.t("round.status_line", number=round_.number, title=round_.title, done=done, total=total)]
+    for org in orgs:
+        names = ", ".join(org.completed) or "—"
+        lines.append(f"• {org.organisation}: {len(org.completed)}/{org.members} ✓ {names}")
+    turn.say("\n".join(lines))
+
+
+async def invite(turn: Turn, args: str) -> None:
+    """``/invite [organisation] [partner|resident|coordinator]``: a code, and on Telegram a link and QR code."""
+    words = args.split()
+    role = Role.partner.value
+    if words and words[-1].lower() in Role.__members__:
+        role = words.pop().lower()
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    org = None
+    if words:
+        try:
+            org = await get_organisation(turn.session, partnership, " ".join(words))
+        except NotFound:
+            known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
+            turn.say(turn.t("invite.unknown_org", name=" ".join(words), partnership=partnership.name, known=known),
+                     is_error=True)
+            return
+    elif role == Role.partner.value:
+        role = Role.resident.value
+    created = await create_invite(turn.session, partnership, organisation=org, role=role)
+    shown_org = f", {org.name}" if org else ""
+    turn.say(turn.t("invite.created", partnership=partnership.name, role=role, organisation=shown_org, code=created.code))
+    if turn.event.deep_link:
+        link = turn.event.deep_link.format(code=created.code)
+        turn.say(turn.t("invite.link", link=link), image=qr_png(link), image_name=f"invite-{created.code}.png",
+                 image_alt=link)
+
+
+async def add(turn: Turn, args: str) -> None:
+    """``/add @person [@person …] organisation``: make people partners for an organisation (Slack)."""
+    users = MENTION.findall(args)
+    org_name = MENTION.sub("", args).strip()
+    if not users or not org_name:
+        turn.say(turn.t("add.usage"), is_error=True)
+        return
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    try:
+        org = await get_organisation(turn.session, partnership, org_name)
+    except NotFound:
+        known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
+        turn.say(turn.t("invite.unknown_org", name=org_name, partnership=partnership.name, known=known), is_error=True)
+        return
+    for user_id in users:
+        identity, person = await resolve_identity(turn.session, turn.event.platform, turn.event.workspace, user_id)
+        query = select(Membership).where(
+            Membership.person_id == person.id, Membership.partnership_id == partnership.id
+        )
+        if (await turn.session.exec(query)).first() is None:
+            turn.session.add(Membership(person_id=person.id, partnership_id=partnership.id,  # type: ignore[arg-type]
+                                        organisation_id=org.id, role=Role.partner.value))
+        if identity.current_partnership_id is None:
+            identity.current_partnership_id = partnership.id
+            turn.session.add(identity)
+    await turn.session.flush()
+    for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
+        if await invite_members(turn.session, round_):
+            turn.outbox_written = True
+    turn.say(turn.t("add.done", n=len(users), partnership=partnership.name, organisation=org.name))

@@ -1,0 +1,80 @@
+"""The outbox: messages are decided (written with a unique key) before they are sent.
+
+A key says what the message is for, e.g. ``nudge:12:org7:2027-02``; writing the
+same key twice is a no-op, so a re-run, a restart or a second process never
+decides the same message twice. Delivery claims a row before sending it and
+marks it sent afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Outbox, utcnow
+
+CLAIM_LEASE = timedelta(minutes=10)
+"""A claim older than this (its sender died mid-send) may be taken over."""
+
+
+async def enqueue(
+    session: AsyncSession, key: str, *, platform: str, workspace: str, channel: str, kind: str,
+    params: dict | None = None, partnership_id: int | None = None, not_before: datetime | None = None,
+) -> bool:
+    """Decide a message; returns False if one with this key was already decided."""
+    values = dict(
+        key=key[:200], platform=platform, workspace=workspace, channel=channel, kind=kind,
+        params=json.dumps(params or {}, ensure_ascii=False, sort_keys=True), partnership_id=partnership_id,
+        not_before=not_before or utcnow(), created_at=utcnow(), attempts=0,
+    )
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def due(session: AsyncSession, now: datetime | None = None, limit: int = 200) -> list[Outbox]:
+    """Unsent rows whose time has come and which nobody holds a live claim on."""
+    now = now or utcnow()
+    query = (
+        select(Outbox)
+        .where(col(Outbox.sent_at).is_(None), Outbox.not_before <= now)
+        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - CLAIM_LEASE))
+        .order_by(Outbox.not_before, Outbox.id)
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None) -> bool:
+    """Take a row for sending; False if another sender got it first."""
+    now = now or utcnow()
+    statement = (
+        update(Outbox)
+        .where(Outbox.id == row.id, col(Outbox.sent_at).is_(None))
+        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - CLAIM_LEASE))
+        .values(claimed_at=now, attempts=Outbox.attempts + 1)
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
+async def mark_sent(session: AsyncSession, row_id: int, error: str | None = None) -> None:
+    """Record that a row went out (or, with ``error``, that it will not be retried)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox).where(Outbox.id == row_id).values(sent_at=utcnow(), last_error=error[:500] if error else None)
+    )
+
+
+async def release(session: AsyncSession, row_id: int, error: str, retry_at: datetime) -> None:
+    """Give a claimed row back after a temporary failure, to be tried again at ``retry_at``."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox).where(Outbox.id == row_id).values(claimed_at=None, not_before=retry_at, last_error=error[:500])
+    )

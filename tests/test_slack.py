@@ -1,0 +1,282 @@
+"""The Slack adapter end to end: the real Bolt app over real HTTP against a fake Slack Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+
+import pytest
+from sqlmodel import func, select
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from core.instrument import load_instrument
+from storage.db import Database
+from storage.models import Answer, ChannelBinding, Identity, ProcessedUpdate
+from storage.partnerships import add_organisation, create_invite, create_partnership
+from tests.conftest import full_answers
+from tests.fakes.slack_api import FakeSlack, Message
+from tests.fakes.slack_driver import SlackDriver
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+async def fake():
+    server = await FakeSlack().start()
+    yield server
+    await server.stop()
+
+
+async def _seed(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Øst", k=3)
+        await add_organisation(s, p, "Øst kommune", "municipality")
+        await add_organisation(s, p, "Grønn Vekst AS", "social_enterprise")
+        await create_invite(s, p, role="coordinator", code="KOORD-1")
+        await s.commit()
+    await db.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeSlack, db_url: str):
+    await _seed(db_url)
+    runtime = Runtime(Settings(
+        database_url=db_url, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+        slack_api_url=fake.api_url, samson_http_port=0, _env_file=None,
+    ))
+    await runtime.start()
+    runtime.slack.sender.pace(per_second=200, burst=200)  # the tests click faster than people do
+    driver = SlackDriver(f"http://127.0.0.1:{runtime.web.port}/slack/events", SECRET, fake)
+    yield runtime, driver
+    await driver.close()
+    await runtime.stop()
+
+
+def latest(fake: FakeSlack, channel: str) -> Message | None:
+    return fake.last_with_buttons(channel)
+
+
+async def click_next(fake: FakeSlack, driver: SlackDriver, user: str, value: str, until: str | None = None) -> None:
+    """Click ``value`` on the newest message with buttons in the user's DM; wait for new buttons (or ``until``)."""
+    channel = "D" + user
+    message = await fake.wait_for(lambda: latest(fake, channel))
+    status, _, _ = await driver.click(user, message, value)
+    assert status == 200
+    if until:
+        await fake.wait_for(lambda: any(until in m.text for m in fake.in_channel(channel)))
+    else:
+        await fake.wait_for(lambda: (latest(fake, channel) or message).ts != message.ts)
+
+
+async def onboard_coordinator(fake: FakeSlack, driver: SlackDriver) -> None:
+    await driver.command("U1", "DU1", "start KOORD-1")
+    await click_next(fake, driver, "U1", "consent_yes")
+    await click_next(fake, driver, "U1", "en", until="no open round")
+
+
+async def count(db_url: str, model, *where) -> int:
+    db = Database(db_url)
+    async with db.session() as s:
+        n = (await s.exec(select(func.count()).select_from(model).where(*where))).one()
+    await db.close()
+    return n
+
+
+async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    fake.locales["U3"] = "nb-NO"
+    await onboard_coordinator(fake, driver)
+    await driver.command("U1", "C1", "bind partners")
+    await fake.wait_for(lambda: any("bound" in m.text for m in fake.in_channel("C1")))
+    await driver.command("U1", "C1", "add <@U2|ada> <@U3|bo> <@U4|cy> Øst kommune")
+    await fake.wait_for(lambda: any("3 people added" in m.text for m in fake.ephemeral))
+    await driver.command("U1", "C1", "round open Vår 2027")
+    # Every partner gets the round in a DM, through the outbox.
+    for user in ("U2", "U3", "U4"):
+        await fake.wait_for(lambda u=user: latest(fake, "D" + u))
+    assert any("Vår 2027" in m.text for m in fake.in_channel("DU3"))
+    assert "Ny runde" not in fake.in_channel("DU2")[0].text  # English for the en-US user …
+    assert "runde" in fake.in_channel("DU3")[0].text  # … and Norwegian for the nb-NO one
+
+    items = load_instrument("samson").items
+    for n, user in enumerate(("U2", "U3", "U4")):
+        await click_next(fake, driver, user, f"/resume {1}")
+        await click_next(fake, driver, user, "consent_yes")
+        await click_next(fake, driver, user, "en" if user != "U3" else "nb")
+        answers = full_answers(n)
+        for i, value in enumerate(answers):
+            question = latest(fake, "D" + user)
+            assert question is not None and f"({i + 1} " in question.text
+            done = "✅" if i == len(answers) - 1 else None
+            await click_next(fake, driver, user, "na" if value == "?" else value, until=done)
+            # The clicked message now shows the answer instead of buttons.
+            answered = next(m for m in fake.messages if m.ts == question.ts)
+            assert not answered.buttons() and "✓" in json.dumps(answered.blocks, ensure_ascii=False)
+    assert await count(db_url, Answer) == 3 * len(items)
+
+    # The group chart goes into the bound channel as an uploaded PNG, with the summary in its thread.
+    chart = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if m.files), None))
+    upload = fake.uploads[chart.files[0]]
+    assert upload.startswith(PNG) and len(upload) > 5000
+    assert [c for c, _ in fake.calls if c.startswith("files.")][:2] == [
+        "files.getUploadURLExternal", "files.completeUploadExternal"]
+    assert fake.files[chart.files[0]]["alt_txt"]
+    summary = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if m.thread_ts == chart.ts), None))
+    assert "Group profile over 3" in summary.text
+
+    # A partner asks for their own chart: it comes in the DM.
+    before = len(fake.uploads)
+    await driver.command("U2", "DU2", "results")
+    await fake.wait_for(lambda: len(fake.uploads) > before)
+    assert fake.messages[-1].channel == "DU2" or any(m.files and m.channel == "DU2" for m in fake.messages)
+
+
+async def test_forged_unsigned_and_stale_requests_get_401_and_store_nothing(bot, fake: FakeSlack, db_url) -> None:
+    runtime, driver = bot
+    body = driver.event_body({"type": "message", "channel": "DU9", "channel_type": "im", "user": "U9",
+                              "text": "hello", "ts": "1.0"}, "EvForged")
+    forged = {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=" + "0" * 64}
+    assert (await driver.post(body, "application/json", forged, signed=False))[0] == 401
+    assert (await driver.post(body, "application/json", signed=False))[0] == 401
+    stale = driver.sign(body, timestamp=int(time.time()) - 6 * 60)
+    assert (await driver.post(body, "application/json", stale, signed=False))[0] == 401
+    other_secret = SlackDriver(driver.url, "not-the-secret", fake)
+    assert (await other_secret.post(body, "application/json"))[0] == 401
+    await other_secret.close()
+    await asyncio.sleep(0.2)
+    assert await count(db_url, Identity) == 0
+    assert await count(db_url, ProcessedUpdate) == 0
+    assert not fake.called("chat.postMessage")
+    # The same body, correctly signed, is accepted.
+    assert (await driver.post(body, "application/json"))[0] == 200
+    await fake.wait_for(lambda: fake.in_channel("DU9"))
+
+
+async def test_retried_event_and_triple_click_change_state_once(bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    await onboard_coordinator(fake, driver)
+    await driver.command("U1", "C1", "round open Vår")
+    await click_next(fake, driver, "U1", "/resume 1")
+    question = latest(fake, "DU1")
+    assert question is not None and "(1 " in question.text
+    body = driver.action_body("U1", question, "7")
+    results = await asyncio.gather(*(driver.post(body, "application/x-www-form-urlencoded") for _ in range(3)))
+    assert [r[0] for r in results] == [200, 200, 200]
+    await fake.wait_for(lambda: "(2 " in (latest(fake, "DU1") or question).text)
+    await asyncio.sleep(0.3)
+    assert await count(db_url, Answer) == 1
+    assert sum("(2 " in m.text for m in fake.in_channel("DU1")) == 1
+
+    # An Events API retry (X-Slack-Retry-Num) of a DM answer is recorded once.
+    event = driver.event_body({"type": "message", "channel": "DU1", "channel_type": "im", "user": "U1",
+                               "text": "8", "ts": "2.0"}, "EvRetry1")
+    assert (await driver.post(event, "application/json"))[0] == 200
+    for n in (1, 2):
+        headers = {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
+        assert (await driver.post(event, "application/json", headers))[0] == 200
+    await fake.wait_for(lambda: "(3 " in (latest(fake, "DU1") or question).text)
+    await asyncio.sleep(0.3)
+    assert await count(db_url, Answer) == 2
+
+
+async def test_stale_button_gets_a_polite_notice_and_changes_nothing(bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    await onboard_coordinator(fake, driver)
+    await driver.command("U1", "C1", "round open Vår")
+    await click_next(fake, driver, "U1", "/resume 1")
+    first = latest(fake, "DU1")
+    stale = Message(first.channel, "1699999999.000001", first.text, copy.deepcopy(first.blocks))  # a copy of question 1
+    await click_next(fake, driver, "U1", "5")
+    await driver.click("U1", stale, "9")
+    await fake.wait_for(lambda: any("earlier question" in m.text for m in fake.ephemeral))
+    assert await count(db_url, Answer) == 1
+
+
+async def test_429_retry_after_is_honoured_and_message_arrives_once(bot, fake: FakeSlack) -> None:
+    runtime, driver = bot
+    fake.rate_limit["chat.postMessage"] = 1
+    fake.retry_after = 1
+    started = time.monotonic()
+    await driver.command("U5", "DU5", "help")
+    await fake.wait_for(lambda: fake.in_channel("DU5"))
+    assert time.monotonic() - started >= 0.9
+    assert len(fake.called("chat.postMessage")) == 2
+    assert len(fake.in_channel("DU5")) == 1
+
+
+async def test_channel_pacing_spaces_a_burst(bot, fake: FakeSlack) -> None:
+    runtime, driver = bot
+    runtime.slack.sender.pace(per_second=5, burst=2)
+    from bot.events import Reply
+
+    started = time.monotonic()
+    await runtime.slack.sender.send("T1", "C7", [Reply(text=f"m{i}") for i in range(6)])
+    # 2 at once, then 4 more at 5 per second.
+    assert time.monotonic() - started >= 0.7
+    assert [m.text for m in fake.in_channel("C7")] == [f"m{i}" for i in range(6)]
+
+
+async def test_non_coordinator_is_refused_coordinator_commands(bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    await onboard_coordinator(fake, driver)
+    await driver.command("U1", "C1", "add <@U2|ada> Øst kommune")
+    await fake.wait_for(lambda: any("added" in m.text for m in fake.ephemeral))
+    for text in ("round open Sneaky", "bind coordinators", "invite Øst kommune"):
+        await driver.command("U2", "C1", text)
+    await fake.wait_for(lambda: sum("Only coordinators" in m.text for m in fake.ephemeral if m.user == "U2") == 3)
+    assert await count(db_url, ChannelBinding) == 0
+    assert not any("Sneaky" in m.text for m in fake.messages)
+
+
+async def test_modal_for_action_idea_and_typed_answer(bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    await onboard_coordinator(fake, driver)
+    await driver.command("U1", "C1", "round open Vår")
+    await click_next(fake, driver, "U1", "/resume 1")
+    items = load_instrument("samson").items
+    idea_at = next(i for i, item in enumerate(items) if item.action_idea)
+    for value in full_answers()[:idea_at]:
+        await click_next(fake, driver, "U1", "na" if value == "?" else value)
+    question = latest(fake, "DU1")
+    await driver.click("U1", question, "idea")
+    view = await fake.wait_for(lambda: fake.views[-1] if fake.views else None)
+    assert view["callback_id"] == "samson_input"
+    before = len(fake.in_channel("DU1"))
+    assert (await driver.submit("U1", view, "Felles møteplass hver måned"))[0] == 200
+    await fake.wait_for(lambda: len(fake.in_channel("DU1")) > before)
+    db = Database(db_url)
+    async with db.session() as s:
+        from storage.models import ActionIdea
+
+        ideas = (await s.exec(select(ActionIdea))).all()
+    await db.close()
+    assert [i.text for i in ideas] == ["Felles møteplass hver måned"]
+
+
+async def test_socket_mode_connects_and_handles_events(fake: FakeSlack, db_url: str) -> None:
+    await _seed(db_url)
+    runtime = Runtime(Settings(
+        database_url=db_url, slack_bot_token="xoxb-test", slack_app_token="xapp-test",
+        slack_api_url=fake.api_url, samson_http_port=0, _env_file=None,
+    ))
+    await runtime.start()
+    try:
+        await fake.wait_for(lambda: fake.socket_connected)
+        assert fake.called("apps.connections.open")
+        driver = SlackDriver("", SECRET, fake)
+        payload = json.loads(driver.event_body({"type": "message", "channel": "DU7", "channel_type": "im",
+                                                "user": "U7", "text": "/help", "ts": "1.0"}))
+        await driver.close()
+        await fake.socket_send({"envelope_id": "env-1", "type": "events_api", "payload": payload,
+                                "accepts_response_payload": False, "retry_attempt": 0})
+        await fake.wait_for(lambda: any(a.get("envelope_id") == "env-1" for a in fake.socket_acks))
+        message = await fake.wait_for(lambda: fake.in_channel("DU7"))
+        assert "/samson resume" in message[0].text
+    finally:
+        await runtime.stop()
