@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
-
 from bot.compose import compose
 from bot.events import Reply
 from storage import outbox
 from storage.db import Database
-from storage.models import Identity, utcnow
+from storage.models import utcnow
+from storage.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -121,10 +120,5 @@ class Delivery:
 
     async def _mark_unreachable(self, platform: str, workspace: str, channel: str) -> None:
         async with self.db.session() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(Identity)
-                .where(Identity.platform == platform, Identity.workspace == workspace)
-                .where((Identity.dm_channel == channel) | (Identity.user_id == channel))
-                .values(unreachable=True)
-            )
+            await mark_unreachable(session, platform, workspace, channel)
             await session.commit()

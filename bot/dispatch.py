@@ -60,8 +60,9 @@ class BotCore:
                     session, event.platform, event.workspace, event.user,
                     display_name=event.display_name, locale_hint=event.locale_hint,
                 )
-                if event.private and identity.dm_channel != event.channel:
+                if event.private and (identity.dm_channel != event.channel or identity.unreachable):
                     identity.dm_channel = event.channel
+                    identity.unreachable = False  # they wrote to us, so we can write to them
                     session.add(identity)
                 turn = Turn(session, event, identity, person)
                 await self._route(turn)

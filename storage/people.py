@@ -89,3 +89,13 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
     await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
     await session.delete(person)
     await session.flush()
+
+
+async def mark_unreachable(session: AsyncSession, platform: str, workspace: str, channel: str) -> None:
+    """Mark whoever is reached through ``channel`` as unreachable (blocked the bot, left, deleted)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Identity)
+        .where(Identity.platform == platform, Identity.workspace == workspace)
+        .where((Identity.dm_channel == channel) | (Identity.user_id == channel))
+        .values(unreachable=True)
+    )

@@ -179,9 +179,8 @@ class SlackAdapter:
         """Show the chosen answer in place of the buttons (not for duplicates or stale clicks)."""
         if not replies or not ts or any(r.notice or (r.is_error and r.ref is None) for r in replies):
             return
-        lang = self._lang(event)
         try:
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=answered_blocks(text, label, lang))
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=answered_blocks(text, label))
         except SlackApiError as exc:
             log.warning("chat.update failed: %s", exc.response.get("error"))
 

@@ -90,11 +90,11 @@ def reply_blocks(reply: Reply, lang: str) -> list[dict]:
     return [block.to_dict() for block in blocks]
 
 
-def answered_blocks(text: str, label: str, lang: str) -> list[dict]:
+def answered_blocks(text: str, label: str) -> list[dict]:
     """A question after it was answered: its text, and the answer instead of the buttons."""
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=part))
                            for part in chunks(text, MAX_SECTION)][: MAX_BLOCKS - 1]
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "answered", answer=slack_text(label)))]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"✓ *{slack_text(label)}*")]))
     return [block.to_dict() for block in blocks]
 
 

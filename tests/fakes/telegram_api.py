@@ -1,0 +1,248 @@
+"""A fake Telegram Bot API: long polling, webhooks, messages, callback queries and photos.
+
+It rejects what Telegram rejects: callback_data over 64 bytes, texts over 4096
+characters, captions over 1024, and chats the bot does not know. Chats that
+"blocked the bot" get 403; ``flood`` makes the next calls of a method get 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from tests.fakes.server import FakeServer
+
+TOKEN = "123456:TEST-token"
+BOT_ID = 123456
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    message_id: int
+    text: str = ""
+    keyboard: list = field(default_factory=list)
+    photo: bytes | None = None
+    reply_to: int | None = None
+
+    def data(self, label_or_value: str) -> str:
+        """The callback data of a button by its label or its value."""
+        for row in self.keyboard:
+            for button in row:
+                data = button.get("callback_data", "")
+                if button["text"] == label_or_value or data.rsplit("|", 1)[-1] == label_or_value:
+                    return data
+        raise AssertionError(f"no button {label_or_value!r} in {self.text[:80]!r}: {self.keyboard}")
+
+
+class FakeTelegram(FakeServer):
+    """Implements getMe, getUpdates, set/deleteWebhook, setMyCommands, sendMessage, editMessageText,
+    answerCallbackQuery and sendPhoto."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[dict] = []
+        self.sent: list[Sent] = []
+        self.commands: dict[str | None, list] = {}
+        self.webhook: dict = {}
+        self.callback_answers: list[dict] = []
+        self.chats: dict[int, dict] = {}
+        self.blocked: set[int] = set()
+        self.flood: dict[str, int] = {}
+        self.retry_after = 1
+        self.errors: list[tuple[str, str]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100)
+        self._new_update = asyncio.Event()
+        self.app.router.add_route("*", "/bot{token}/{method}", self._api)
+
+    @property
+    def api_url(self) -> str:
+        return self.base + "/bot"
+
+    # ---- protocol
+
+    async def _params(self, request: web.Request) -> dict:
+        params: dict = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                params[key] = value.file.read() if hasattr(value, "file") else value
+        for key, value in list(params.items()):
+            if isinstance(value, str) and value[:1] in "[{":
+                params[key] = json.loads(value)
+        return params
+
+    def _error(self, code: int, description: str, **extra: object) -> web.Response:
+        return web.json_response({"ok": False, "error_code": code, "description": description, **extra},
+                                 status=code)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if self.flood.get(method):
+            self.flood[method] -= 1
+            return self._error(429, f"Too Many Requests: retry after {self.retry_after}",
+                               parameters={"retry_after": self.retry_after})
+        handler = getattr(self, "m_" + method, None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            self.errors.append((method, result.text or ""))
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    def _chat(self, params: dict) -> int | web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id not in self.chats:
+            return self._error(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _check_keyboard(self, params: dict) -> list | web.Response:
+        markup = params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", [])
+        for row in rows:
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > 64:
+                    return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
+        return rows
+
+    def _message(self, chat_id: int, sent: Sent) -> dict:
+        chat = self.chats[chat_id]
+        return {"message_id": sent.message_id, "date": int(time.time()), "chat": chat, "text": sent.text or None,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Samson"}}
+
+    # ---- methods
+
+    async def m_getMe(self, p: dict) -> dict:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Samson", "username": "samson_test_bot",
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def m_getUpdates(self, p: dict) -> list:
+        offset = int(p.get("offset") or 0)
+        timeout = min(float(p.get("timeout") or 0), 1.0)
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = [u for u in self.updates if u["update_id"] >= offset]
+            if ready or time.monotonic() >= deadline:
+                return ready
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                pass
+
+    async def m_deleteWebhook(self, p: dict) -> bool:
+        self.webhook = {}
+        return True
+
+    async def m_setWebhook(self, p: dict) -> bool:
+        self.webhook = dict(p)
+        return True
+
+    async def m_setMyCommands(self, p: dict) -> bool:
+        self.commands[p.get("language_code")] = p["commands"]
+        return True
+
+    async def m_sendMessage(self, p: dict):
+        chat = self._chat(p)
+        if isinstance(chat, web.Response):
+            return chat
+        text = str(p.get("text", ""))
+        if not text or len(text) > 4096:
+            return self._error(400, "Bad Request: message is too long" if text else "Bad Request: message text is empty")
+        keyboard = self._check_keyboard(p)
+        if isinstance(keyboard, web.Response):
+            return keyboard
+        reply = p.get("reply_parameters") or {}
+        sent = Sent(chat, next(self._message_ids), text, keyboard, reply_to=reply.get("message_id"))
+        self.sent.append(sent)
+        return self._message(chat, sent)
+
+    async def m_editMessageText(self, p: dict):
+        chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
+        for sent in self.sent:
+            if sent.chat_id == chat_id and sent.message_id == message_id:
+                if len(str(p["text"])) > 4096:
+                    return self._error(400, "Bad Request: MESSAGE_TOO_LONG")
+                sent.text = str(p["text"])
+                sent.keyboard = (p.get("reply_markup") or {}).get("inline_keyboard", [])
+                return self._message(chat_id, sent)
+        return self._error(400, "Bad Request: message to edit not found")
+
+    async def m_answerCallbackQuery(self, p: dict) -> bool:
+        self.callback_answers.append(p)
+        return True
+
+    async def m_sendPhoto(self, p: dict):
+        chat = self._chat(p)
+        if isinstance(chat, web.Response):
+            return chat
+        photo = p.get("photo")
+        if not isinstance(photo, bytes):
+            return self._error(400, "Bad Request: there is no photo in the request")
+        if len(str(p.get("caption") or "")) > 1024:
+            return self._error(400, "Bad Request: message caption is too long")
+        reply = p.get("reply_parameters") or {}
+        sent = Sent(chat, next(self._message_ids), str(p.get("caption") or ""), photo=photo,
+                    reply_to=reply.get("message_id"))
+        self.sent.append(sent)
+        return self._message(chat, sent)
+
+    # ---- what users do
+
+    def user(self, user_id: int, first_name: str = "Test", language_code: str = "en") -> dict:
+        self.chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+
+    def group(self, chat_id: int, title: str = "Group") -> dict:
+        self.chats[chat_id] = {"id": chat_id, "type": "group", "title": title}
+        return self.chats[chat_id]
+
+    def push(self, update: dict) -> dict:
+        update.setdefault("update_id", next(self._update_ids))
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def message_update(self, user: dict, text: str, chat: dict | None = None) -> dict:
+        chat = chat or self.chats[user["id"]]
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split(" ")[0])}] if text.startswith("/") else []
+        return {"update_id": next(self._update_ids), "message": {
+            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat, "from": user,
+            "text": text, "entities": entities}}
+
+    def callback_update(self, user: dict, sent: Sent, data: str) -> dict:
+        message = self._message(sent.chat_id, sent)
+        message["reply_markup"] = {"inline_keyboard": sent.keyboard}
+        return {"update_id": next(self._update_ids), "callback_query": {
+            "id": str(next(self._message_ids)), "from": user, "chat_instance": "ci", "data": data,
+            "message": message}}
+
+    def say(self, user: dict, text: str, chat: dict | None = None) -> dict:
+        return self.push(self.message_update(user, text, chat))
+
+    def tap(self, user: dict, sent: Sent, label_or_value: str) -> dict:
+        return self.push(self.callback_update(user, sent, sent.data(label_or_value)))
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id]
+
+    def last_keyboard(self, chat_id: int) -> Sent | None:
+        for sent in reversed(self.to(chat_id)):
+            if sent.keyboard:
+                return sent
+        return None

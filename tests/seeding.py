@@ -1,0 +1,28 @@
+"""Seeding helpers for adapter and scheduler tests: people who joined and answered, without a chat."""
+
+from __future__ import annotations
+
+from storage.models import Membership, Person, Round, utcnow
+from storage.rounds import get_or_create_response, put_answer
+from core.flow import Answer as FlowAnswer
+from core.instrument import load_instrument
+from tests.conftest import full_answers
+
+
+async def completed_person(session, round_: Round, organisation_id: int | None, name: str, seed: int = 0) -> Person:
+    """A consenting member who has completed ``round_``."""
+    person = Person(display_name=name, lang="en", consent_at=utcnow())
+    session.add(person)
+    await session.flush()
+    session.add(Membership(person_id=person.id, partnership_id=round_.partnership_id,
+                           organisation_id=organisation_id, role="partner"))
+    await session.flush()
+    response = await get_or_create_response(session, round_, person.id)
+    rows: dict = {}
+    for item, value in zip(load_instrument(round_.instrument_id).items, full_answers(seed), strict=True):
+        put_answer(session, rows, response.id, item.id, FlowAnswer(None if value == "?" else float(value), None))
+    response.completed_at = utcnow()
+    response.position = len(rows) - 1
+    session.add(response)
+    await session.flush()
+    return person
