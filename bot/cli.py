@@ -193,8 +193,11 @@ def invite_create(
     org: Annotated[str | None, typer.Option(help="Organisation name or id (partners and residents).")] = None,
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(Role.__members__)}.")] = "partner",
     uses: Annotated[int | None, typer.Option(min=1, help="How many people may use the code.")] = None,
+    telegram_bot: Annotated[str | None, typer.Option(
+        help="Telegram bot username for a t.me deep link (default: asked from Telegram when TELEGRAM_BOT_TOKEN is set).")] = None,
+    qr: Annotated[Path | None, typer.Option(help="Write the deep link as a QR code PNG here, for posters.")] = None,
 ) -> None:
-    """Create an invite code; people join with /start CODE."""
+    """Create an invite code; people join with /start CODE (or a Telegram deep link)."""
     from storage.partnerships import create_invite, get_organisation, get_partnership
 
     async def work(s: AsyncSession):
@@ -206,6 +209,36 @@ def invite_create(
 
     invite = _run(work)
     typer.echo(f"Invite code: {invite.code}  (role: {invite.role}; join with /start {invite.code})")
+    username = telegram_bot or (_telegram_username() if (qr or Settings().telegram_bot_token) else None)
+    if username:
+        link = f"https://t.me/{username.lstrip('@')}?start={invite.code}"
+        typer.echo(f"Telegram link: {link}")
+        if qr:
+            from core.qr import qr_png
+
+            qr.write_bytes(qr_png(link))
+            typer.echo(f"QR code written to {qr}")
+    elif qr:
+        typer.secho("Error: --qr needs --telegram-bot or TELEGRAM_BOT_TOKEN", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
+def _telegram_username() -> str | None:
+    """The bot's username from Telegram (getMe), if a token is configured."""
+    settings = Settings()
+    if not settings.telegram_bot_token:
+        return None
+    from telegram import Bot
+
+    async def ask() -> str | None:
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_api_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except Exception as exc:  # network or token trouble: the code still works without a link
+        typer.secho(f"Could not ask Telegram for the bot's name ({exc}); use --telegram-bot.", err=True)
+        return None
 
 
 @round_app.command("open")
@@ -224,10 +257,14 @@ def round_open(
         raise typer.Exit(1)
 
     async def work(s: AsyncSession):
-        return await open_round(s, await get_partnership(s, partnership), instrument, title=title, audience=audience)
+        from bot.flows.announce import invite_members
 
-    r = _run(work)
-    typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}).")
+        r = await open_round(s, await get_partnership(s, partnership), instrument, title=title, audience=audience)
+        return r, await invite_members(s, r)
+
+    r, invited = _run(work)
+    typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}). "
+               f"{invited} members will get an invitation from the running bot.")
 
 
 @round_app.command("close")
@@ -240,7 +277,14 @@ def round_close(
     from storage.rounds import close_round, get_round
 
     async def work(s: AsyncSession):
-        return await close_round(s, await get_round(s, await get_partnership(s, partnership), round_ref))
+        from bot.flows.announce import post_group_chart
+        from storage.rounds import count_completed
+
+        p = await get_partnership(s, partnership)
+        r = await close_round(s, await get_round(s, p, round_ref))
+        if r.instrument_id == "samson" and await count_completed(s, r.id) >= p.k_threshold:  # type: ignore[arg-type]
+            await post_group_chart(s, p, r, "closed")
+        return r
 
     r = _run(work)
     typer.echo(f"Closed round '{r.title}' (id {r.id}).")

@@ -263,3 +263,14 @@ async def test_group_chart_arrives_in_bound_group_and_invites_have_deep_links(fa
         assert qr.photo.startswith(PNG)
     finally:
         await runtime.stop()
+
+
+async def test_long_texts_are_split_under_4096_characters(bot, fake) -> None:
+    from bot.events import Reply
+
+    user = fake.user(1007, "Long", "en")
+    text = "\n".join(f"Line {n}: " + "x" * 90 for n in range(100))  # about 10,000 characters
+    await bot.telegram.sender.send(bot.telegram.workspace, "1007", [Reply(text=text)])
+    parts = fake.to(user["id"])
+    assert len(parts) == 3 and all(len(p.text) <= 4096 for p in parts)
+    assert "\n".join(p.text for p in parts) == text

@@ -1,6 +1,11 @@
-"""SAMSON results in conversation: a person's own profile and the group's profile."""
+"""SAMSON results in conversation: a person's own profile and the group's profile.
+
+Charts are rendered in a worker thread so the event loop keeps acking other requests.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,9 +55,10 @@ async def show_personal(turn: Turn, response: Response, field_id: str | None = N
     if response.completed_at is None:
         lead += " " + turn.t("results.partial")
     if field_id:
-        charts = [drilldown_chart(instrument, turn.lang, field_id, profile.statements, profile.statement_weights)]
+        charts = [await asyncio.to_thread(
+            drilldown_chart, instrument, turn.lang, field_id, profile.statements, profile.statement_weights)]
     else:
-        charts = person_charts(instrument, profile, turn.lang)
+        charts = await asyncio.to_thread(person_charts, instrument, profile, turn.lang)
     for chart in charts:
         turn.say(lead, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=True)
         turn.say(chart.alt_text, private=True)
@@ -85,7 +91,8 @@ async def group_replies(
     if field_id:
         means = {i: st.mean for i, st in group.statements.items()}
         weights = {i: st.mean for i, st in group.statement_weights.items()}
-        chart = drilldown_chart(instrument, lang, field_id, means, weights, f"samson-group-{field_id}.png")
+        chart = await asyncio.to_thread(
+            drilldown_chart, instrument, lang, field_id, means, weights, f"samson-group-{field_id}.png")
         return [
             Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, private=False),
             Reply(chart.alt_text, private=False),
@@ -95,7 +102,7 @@ async def group_replies(
     if before is not None:
         old = await group_profile(session, before, k)
         previous = old if isinstance(old, GroupProfile) else None
-    chart = group_chart(instrument, group, lang, title, previous)
+    chart = await asyncio.to_thread(group_chart, instrument, group, lang, title, previous)
     key = f"group-{round_.id}"
     summary = chart.alt_text + "\n\n" + group_summary(instrument, group, lang, k, previous)
     return [

@@ -122,8 +122,10 @@ async def invite(turn: Turn, args: str) -> None:
             turn.say(turn.t("invite.unknown_org", name=" ".join(words), partnership=partnership.name, known=known),
                      is_error=True)
             return
-    elif role == Role.partner.value:
-        role = Role.resident.value
+    elif role in (Role.partner.value, Role.resident.value):
+        role = Role.resident.value  # without an organisation, people join as residents
+        orgs = await list_organisations(turn.session, partnership)
+        org = next((o for o in orgs if o.kind == "residents"), None)
     created = await create_invite(turn.session, partnership, organisation=org, role=role)
     shown_org = f", {org.name}" if org else ""
     turn.say(turn.t("invite.created", partnership=partnership.name, role=role, organisation=shown_org, code=created.code))
