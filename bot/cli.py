@@ -159,6 +159,96 @@ def partnership_list() -> None:
         typer.echo(f"{p.id}\t{p.slug}\t{p.name}\tk={p.k_threshold}\t{p.timezone}")
 
 
+@partnership_app.command("set")
+def partnership_set(
+    partnership: PartnershipArg,
+    frequency: Annotated[str | None, typer.Option(help="Agreed contact frequency: weekly, monthly or quarterly.")] = None,
+    checkin_day: Annotated[str | None, typer.Option(help="first-weekday or a day of the month 1–28.")] = None,
+    checkin_time: Annotated[str | None, typer.Option(help="Local time the check-in opens, HH:MM.")] = None,
+    window: Annotated[int | None, typer.Option(min=1, max=28, help="Days a check-in stays open.")] = None,
+    summary_day: Annotated[str | None, typer.Option(help="Weekday of the coordinator summary: mon … sun.")] = None,
+    summary_time: Annotated[str | None, typer.Option(help="Local time of the summary, HH:MM.")] = None,
+    quiet: Annotated[str | None, typer.Option(help="Quiet hours, e.g. 20:00-08:00, or off.")] = None,
+    timezone: Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Oslo.")] = None,
+) -> None:
+    """Set a partnership's rhythm: contact frequency, check-ins, summaries, quiet hours, time zone."""
+    from bot.handlers.settings import apply_setting, describe
+    from core.schedule import ScheduleError
+    from storage.contacts import reset_clocks
+    from storage.models import utcnow
+    from storage.partnerships import get_partnership
+
+    changes = [("frequency", [frequency]), ("checkin", [checkin_day] if checkin_day else []),
+               ("window", [str(window)] if window else []), ("summary", [summary_day] if summary_day else []),
+               ("quiet", [quiet]), ("timezone", [timezone])]
+
+    async def work(s: AsyncSession) -> str:
+        p = await get_partnership(s, partnership)
+        reset = False
+        try:
+            for name, values in changes:
+                if values and values[0] is not None:
+                    reset = apply_setting(p, name, values) or reset
+            if checkin_time:
+                apply_setting(p, "checkin", [p.checkin_day, checkin_time])
+            if summary_time:
+                apply_setting(p, "summary", [p.summary_day, summary_time])
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from None
+        s.add(p)
+        if reset:
+            await reset_clocks(s, p)
+        return describe(p, utcnow())
+
+    typer.echo(_run(work))
+
+
+@app.command()
+def schedule(partnership: Annotated[str | None, typer.Argument(help="Partnership slug or id; default: all.")] = None) -> None:
+    """The upcoming schedule: next check-in, summary, and the rhythm of each partnership."""
+    from bot.handlers.settings import describe
+    from storage.models import utcnow
+    from storage.partnerships import get_partnership, list_partnerships
+
+    async def work(s: AsyncSession) -> list[str]:
+        rows = [await get_partnership(s, partnership)] if partnership else await list_partnerships(s)
+        return [describe(p, utcnow()) for p in rows]
+
+    texts = _run(work)
+    typer.echo("\n\n".join(texts) if texts else "No partnerships yet.")
+
+
+@app.command()
+def due(
+    at: Annotated[str, typer.Option(help="The moment, e.g. 2027-02-01T10:00 (local time of this machine unless a zone is given).")],
+) -> None:
+    """List what would be sent at a moment, without sending or changing anything."""
+    from datetime import UTC, datetime
+
+    from bot.scheduler import run_tick
+
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        typer.secho(f"Error: '{at}' is not a date and time; use e.g. 2027-02-01T10:00", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment.astimezone().astimezone(UTC)
+
+    async def main() -> list:
+        db = Database(Settings().database_url)
+        try:
+            await db.migrate()
+            return await run_tick(db, moment, dry_run=True)
+        finally:
+            await db.close()
+
+    planned = asyncio.run(main())
+    typer.echo(f"At {moment:%Y-%m-%d %H:%M} UTC: {len(planned)} message(s) would be decided.")
+    for item in planned:
+        later = f"  (held until {item.not_before:%Y-%m-%d %H:%M} UTC)" if item.not_before > moment else ""
+        typer.echo(f"{item.kind:<16} {item.platform}:{item.channel:<14} {item.key}{later}")
+
+
 @org_app.command("add")
 def org_add(
     partnership: PartnershipArg,
@@ -277,13 +367,14 @@ def round_close(
     from storage.rounds import close_round, get_round
 
     async def work(s: AsyncSession):
-        from bot.flows.announce import post_group_chart
+        from bot.flows.announce import post_group_chart, post_summary
         from storage.rounds import count_completed
 
         p = await get_partnership(s, partnership)
         r = await close_round(s, await get_round(s, p, round_ref))
         if r.instrument_id == "samson" and await count_completed(s, r.id) >= p.k_threshold:  # type: ignore[arg-type]
             await post_group_chart(s, p, r, "closed")
+        await post_summary(s, p, f"round-{r.id}")
         return r
 
     r = _run(work)

@@ -50,6 +50,11 @@ async def _round_invite(session: AsyncSession, params: dict, hint: str | None) -
     partnership = await session.get(Partnership, round_.partnership_id)
     assert partnership is not None
     lang = person.lang or language_from_hint(hint) or params.get("lang") or DEFAULT_LANGUAGE
+    if round_.instrument_id == "checkin" and round_.closes_at is not None:
+        from bot.flows.checkins import local_time
+
+        text = t(lang, "checkin.invite", partnership=partnership.name, closes=local_time(round_, partnership, person))
+        return [Reply(text=text, choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),))]
     count = len(load_instrument(round_.instrument_id).items)
     text = t(lang, "round.invite", partnership=partnership.name, title=round_.title, count=count,
              minutes=max(1, count * SECONDS_PER_ITEM // 60))
@@ -65,3 +70,7 @@ async def _group_chart(session: AsyncSession, params: dict, hint: str | None) ->
     assert partnership is not None
     replies = await group_replies(session, partnership, round_, params.get("lang", DEFAULT_LANGUAGE))
     return replies if any(r.image for r in replies) else []
+
+
+# The flows register their composers on import.
+from bot.flows import checkins, nudges, summaries  # noqa: E402,F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +21,17 @@ from bot.handlers import COMMANDS, onboarding
 from bot.turn import Turn
 from core.i18n import language_from_hint, t
 from storage.db import Database
-from storage.models import ProcessedUpdate
+from sqlmodel import select
+
+from storage.channels import binding_of
+from storage.contacts import recent_activity, record_contact
+from storage.models import Identity, Membership, Organisation, Partnership, ProcessedUpdate, utcnow
 from storage.people import resolve_identity
 
 log = logging.getLogger(__name__)
 MAX_INPUT = 20_000
+ACTIVITY_GAP = timedelta(hours=1)
+"""Channel messages closer together than this count as one contact."""
 
 
 class BotCore:
@@ -49,6 +56,31 @@ class BotCore:
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(who, None)
+
+    async def record_activity(self, platform: str, workspace: str, channel: str, user: str) -> bool:
+        """Count a message in a bound channel as contact for the poster's organisation (time only, never text)."""
+        async with self.db.session() as session:
+            binding = await binding_of(session, platform, workspace, channel)
+            if binding is None:
+                return False
+            found = (await session.exec(
+                select(Membership, Organisation, Partnership)
+                .join(Identity, Identity.person_id == Membership.person_id)
+                .join(Organisation, Organisation.id == Membership.organisation_id)
+                .join(Partnership, Partnership.id == Membership.partnership_id)
+                .where(Identity.platform == platform, Identity.workspace == workspace, Identity.user_id == user,
+                       Membership.partnership_id == binding.partnership_id)
+            )).first()
+            if found is None:
+                return False
+            membership, org, partnership = found
+            now = utcnow()
+            if await recent_activity(session, org.id, now - ACTIVITY_GAP):  # type: ignore[arg-type]
+                return False
+            await record_contact(session, org, partnership.contact_frequency, kind="activity", source="channel",
+                                 at=now, person_id=membership.person_id)
+            await session.commit()
+            return True
 
     async def _handle(self, event: Event) -> list[Reply]:
         try:

@@ -10,6 +10,7 @@ import signal
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.dispatch import BotCore
+from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
 from storage.db import Database
 
@@ -19,8 +20,10 @@ log = logging.getLogger(__name__)
 class Runtime:
     """Everything ``samson run`` starts when a platform token is set."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, run_scheduler: bool = True) -> None:
         self.settings = settings
+        self.run_scheduler = run_scheduler
+        self.scheduler: Scheduler | None = None
         self.db = Database(settings.database_url)
         self.delivery = Delivery(self.db)
         self.core = BotCore(self.db, on_outbox=self.delivery.kick)
@@ -60,10 +63,15 @@ class Runtime:
         if self._socket_mode is not None:
             await self._socket_mode.connect_async()
         self._tasks.append(asyncio.create_task(self.delivery.run(), name="outbox"))
+        if self.run_scheduler:
+            self.scheduler = Scheduler(self.db, after_tick=self.delivery.kick)
+            self.scheduler.start()
         log.warning("SAMSON bot running; HTTP on %s:%s", self.web.host, self.web.port)
 
     async def stop(self) -> None:
         """Stop everything in reverse order."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

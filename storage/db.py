@@ -71,6 +71,8 @@ class Database:
         """Apply all Alembic migrations (run on every start; a no-op when up to date)."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
+        if self.engine.dialect.name == "sqlite":
+            await self.engine.dispose()  # fresh connections, with foreign keys checked again
 
     async def close(self) -> None:
         """Dispose of the engine's connections."""
@@ -87,4 +89,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # batch migrations copy tables; SQLite must not check foreign keys meanwhile
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     command.upgrade(alembic_config(connection), "head")

@@ -80,6 +80,13 @@ class Partnership(SQLModel, table=True):
     k_threshold: int = Field(default=3, ge=1)
     timezone: str = Field(default="Europe/Oslo", max_length=64)
     contact_frequency: str = Field(default="monthly", max_length=16)
+    checkin_day: str = Field(default="first-weekday", max_length=16)
+    """'first-weekday' or a day of the month 1–28."""
+    checkin_time: str = Field(default="10:00", max_length=5)
+    checkin_window_days: int = Field(default=7, ge=1, le=28)
+    summary_day: str = Field(default="mon", max_length=3)
+    summary_time: str = Field(default="08:00", max_length=5)
+    quiet_hours: str = Field(default="20:00-08:00", max_length=11)
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -91,6 +98,11 @@ class Organisation(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     name: str = Field(max_length=200)
     kind: str = Field(default=OrgKind.other.value, max_length=32)
+    last_contact_at: datetime | None = _ts(nullable=True)
+    contact_due_at: datetime | None = _ts(nullable=True)
+    """When the organisation becomes overdue for contact (last contact + the agreed interval)."""
+    next_nudge_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    """When the nudge policy must look at this organisation next (first nudge, then escalation)."""
 
 
 class Person(SQLModel, table=True):
@@ -101,6 +113,7 @@ class Person(SQLModel, table=True):
     lang: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
     consent_at: datetime | None = _ts(nullable=True)
+    snoozed_until: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -129,7 +142,7 @@ class Membership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     role: str = Field(default=Role.partner.value, max_length=16)
     joined_at: datetime = _ts(nullable=False, default=utcnow)
 
@@ -151,7 +164,10 @@ class Invite(SQLModel, table=True):
 class Round(SQLModel, table=True):
     """One opening of an instrument in a partnership."""
 
-    __table_args__ = (UniqueConstraint("partnership_id", "instrument_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "instrument_id", "number"),
+        UniqueConstraint("partnership_id", "instrument_id", "period", name="uq_round_period"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     instrument_id: str = Field(max_length=24)
@@ -162,6 +178,10 @@ class Round(SQLModel, table=True):
     """Who may answer: 'partners', 'residents' or 'all'."""
     status: str = Field(default=RoundStatus.open.value, max_length=8, index=True)
     opened_at: datetime = _ts(nullable=False, default=utcnow)
+    closes_at: datetime | None = _ts(nullable=True)
+    """For scheduled rounds (check-ins): when the window closes."""
+    period: str | None = Field(default=None, max_length=16)
+    """For scheduled rounds: the period it belongs to, e.g. '2027-02'; one round per period."""
     closed_at: datetime | None = _ts(nullable=True)
 
 
@@ -254,3 +274,29 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _ts(nullable=True)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class ContactKind(StrEnum):
+    """How partners were in touch."""
+
+    meeting = "meeting"
+    call = "call"
+    email = "email"
+    chat = "chat"
+    activity = "activity"
+    """Messages in a bound channel or group (counted, never stored)."""
+
+
+class Contact(SQLModel, table=True):
+    """One recorded contact of an organisation: timestamps only, never message text."""
+
+    __table_args__ = (Index("ix_contact_org_at", "organisation_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    other_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str = Field(max_length=16)
+    source: str = Field(max_length=16)
+    """'partner' (said so), 'checkin' or 'channel'."""
+    at: datetime = _ts(nullable=False, default=utcnow)

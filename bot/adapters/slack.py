@@ -132,7 +132,11 @@ class SlackAdapter:
         await self._reply(event, replies)
 
     async def _on_message(self, body: dict, event: dict) -> None:
-        if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") != "im":
+            team = body.get("team_id") or event.get("team", "")
+            await self.core.record_activity(PLATFORM, team, event["channel"], event["user"])
             return
         text = (event.get("text") or "").strip()
         if not text:

@@ -123,8 +123,9 @@ class TelegramAdapter:
             event = self._event(update, EventKind.COMMAND, f"{name} {args}".strip())
         elif private:
             event = self._event(update, EventKind.TEXT, text)
-        else:
-            return  # plain group chatter is not for the bot
+        else:  # group chatter: counted as contact in a bound group, never stored
+            await self.core.record_activity(PLATFORM, self.workspace, str(message.chat.id), str(message.from_user.id))
+            return
         await self._reply(event, await self.core.handle(event))
 
     async def _on_callback(self, update: Update, query: CallbackQuery) -> None:

@@ -31,8 +31,11 @@ def dm_target(identity: Identity) -> str | None:
     return identity.user_id if identity.platform == "slack" else None
 
 
-async def invite_members(session: AsyncSession, round_: Round) -> int:
-    """Decide a DM to every eligible member about a newly opened round; returns how many."""
+async def invite_members(session: AsyncSession, round_: Round, planner: object | None = None) -> int:
+    """Decide a DM to every eligible member about a newly opened round; returns how many.
+
+    With a scheduler ``planner``, decisions go through it (so dry runs can list them).
+    """
     query = (
         select(Membership, Identity)
         .join(Identity, Identity.person_id == Membership.person_id)
@@ -44,12 +47,14 @@ async def invite_members(session: AsyncSession, round_: Round) -> int:
         target = dm_target(identity)
         if target is None or not eligible(membership.role, round_.audience):
             continue
-        count += await outbox.enqueue(
-            session, f"round-invite:{round_.id}:{identity.id}", platform=identity.platform,
-            workspace=identity.workspace, channel=target, kind="round_invite",
-            params={"round_id": round_.id, "person_id": membership.person_id},
-            partnership_id=round_.partnership_id,
-        )
+        fields = dict(platform=identity.platform, workspace=identity.workspace, channel=target, kind="round_invite",
+                      params={"round_id": round_.id, "person_id": membership.person_id},
+                      partnership_id=round_.partnership_id)
+        key = f"round-invite:{round_.id}:{identity.id}"
+        if planner is not None:
+            count += await planner.enqueue(key, **fields)  # type: ignore[attr-defined]
+        else:
+            count += await outbox.enqueue(session, key, **fields)  # type: ignore[arg-type]
     return count
 
 
@@ -62,5 +67,18 @@ async def post_group_chart(session: AsyncSession, partnership: Partnership, roun
             session, f"group-chart:{round_.id}:{binding.id}:{occasion}", platform=binding.platform,
             workspace=binding.workspace, channel=binding.channel, kind="group_chart",
             params={"round_id": round_.id, "lang": binding.lang}, partnership_id=partnership.id,
+        )
+    return count
+
+
+async def post_summary(session: AsyncSession, partnership: Partnership, occasion: str) -> int:
+    """Decide a coordinator summary (e.g. after a round closes) for the coordinators' channels."""
+    count = 0
+    for binding in await bindings(session, partnership.id, "coordinators"):  # type: ignore[arg-type]
+        count += await outbox.enqueue(
+            session, f"summary:{partnership.id}:{occasion}:{binding.id}", platform=binding.platform,
+            workspace=binding.workspace, channel=binding.channel, kind="summary",
+            params={"partnership_id": partnership.id, "lang": binding.lang, "occasion": occasion},
+            partnership_id=partnership.id,
         )
     return count

@@ -181,3 +181,7 @@ async def on_input(turn: Turn, raw: str) -> None:
         await turn.session.flush()
         if instrument.kind == "scorecard":
             await samson.on_completed(turn, round_, response)
+        elif instrument.kind == "checkin":
+            from bot.flows import checkins
+
+            await checkins.on_completed(turn, round_, response)

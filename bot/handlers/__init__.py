@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.flows import rounds
-from bot.handlers import coordination, help, onboarding, privacy, results
+from bot.handlers import contact, coordination, help, onboarding, privacy, results, settings
 from bot.turn import Turn
 
 Handler = Callable[[Turn, str], Awaitable[None]]
@@ -28,4 +28,9 @@ COMMANDS: dict[str, Handler] = {
     "round": coordination.round_command,
     "invite": coordination.invite,
     "add": coordination.add,
+    "contact": contact.contact,
+    "kontakt": contact.contact,
+    "snooze": contact.snooze,
+    "set": settings.set_command,
+    "schedule": settings.schedule,
 }

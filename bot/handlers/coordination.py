@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import select
 
-from bot.flows.announce import invite_members, post_group_chart
+from bot.flows.announce import invite_members, post_group_chart, post_summary
 from bot.turn import Turn
 from core.qr import qr_png
 from storage.channels import bind_channel, binding_of
@@ -92,6 +92,8 @@ async def round_command(turn: Turn, args: str) -> None:
     if action == "close":
         await close_round(turn.session, round_)
         if done >= partnership.k_threshold and await post_group_chart(turn.session, partnership, round_, "closed"):
+            turn.outbox_written = True
+        if await post_summary(turn.session, partnership, f"round-{round_.id}"):
             turn.outbox_written = True
         turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=done))
         return

@@ -1,0 +1,78 @@
+"""/contact (record that partners were in touch) and /snooze (pause nudges)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from sqlmodel import select
+
+from bot.turn import Turn
+from core.schedule import ScheduleError, parse_day, parse_duration, zone
+from storage.contacts import record_contact
+from storage.models import ContactKind, Membership, Organisation, utcnow
+from storage.partnerships import list_organisations
+
+KINDS = ("meeting", "call", "email", "chat")
+
+
+async def contact(turn: Turn, args: str) -> None:
+    """``/contact ORGANISATION meeting|call|email|chat [date]``."""
+    partnership = await turn.partnership()
+    if partnership is None:
+        turn.say(turn.t("not_member"), is_error=True)
+        return
+    words = args.split()
+    tz = zone(turn.person.timezone or partnership.timezone)
+    today = utcnow().astimezone(tz).date()
+    day = today
+    if len(words) >= 3 and words[-1].lower() not in KINDS:
+        try:
+            day = parse_day(words[-1], today)
+        except ScheduleError as exc:
+            turn.say(turn.t("contact.bad_date", problem=str(exc)), is_error=True)
+            return
+        words.pop()
+    if len(words) < 2:
+        turn.say(turn.t("contact.usage"), is_error=True)
+        return
+    kind = words.pop().lower()
+    if kind not in KINDS:
+        turn.say(turn.t("contact.bad_kind", kind=kind) + "\n" + turn.t("contact.usage"), is_error=True)
+        return
+    name = " ".join(words)
+    orgs = await list_organisations(turn.session, partnership)
+    org = next((o for o in orgs if o.name.casefold() == name.casefold() or str(o.id) == name), None)
+    if org is None:
+        matches = [o for o in orgs if name.casefold() in o.name.casefold()]
+        org = matches[0] if len(matches) == 1 else None
+    if org is None:
+        known = ", ".join(o.name for o in orgs) or "—"
+        turn.say(turn.t("contact.unknown_org", name=name, partnership=partnership.name, known=known), is_error=True)
+        return
+    membership = (await turn.session.exec(select(Membership).where(
+        Membership.person_id == turn.person.id, Membership.partnership_id == partnership.id))).first()
+    own = await turn.session.get(Organisation, membership.organisation_id) if membership and membership.organisation_id else None
+    at = utcnow() if day == today else datetime.combine(day, time(12), tzinfo=tz).astimezone(UTC)
+    await record_contact(turn.session, org, partnership.contact_frequency, kind=ContactKind(kind).value,
+                         source="partner", at=at, person_id=turn.person.id, other=own if own and own.id != org.id else None)
+    turn.say(turn.t("contact.recorded", kind=kind, organisation=org.name, day=day.isoformat()))
+
+
+async def snooze(turn: Turn, args: str) -> None:
+    """``/snooze 3d|2w|1m|off``: no nudges for a while."""
+    value = args.strip().lower()
+    if value in ("off", "av", "stop"):
+        turn.person.snoozed_until = None
+        turn.session.add(turn.person)
+        turn.say(turn.t("snooze.off"))
+        return
+    try:
+        until = utcnow() + parse_duration(value)
+    except ScheduleError:
+        turn.say(turn.t("snooze.usage"), is_error=True)
+        return
+    turn.person.snoozed_until = until
+    turn.session.add(turn.person)
+    partnership = await turn.partnership()
+    tz = zone(turn.person.timezone or (partnership.timezone if partnership else "Europe/Oslo"))
+    turn.say(turn.t("snooze.set", until=until.astimezone(tz).strftime("%Y-%m-%d %H:%M")))

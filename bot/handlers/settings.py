@@ -1,0 +1,95 @@
+"""/set and /schedule: a partnership's rhythm (contact frequency, check-ins, summaries, quiet hours, zone)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.handlers.coordination import coordinator_partnership
+from bot.turn import Turn
+from core.schedule import (
+    QuietHours, ScheduleError, check_checkin_day, check_weekday, checkin_start, interval, month_key, next_summary,
+    parse_clock, zone,
+)
+from storage.contacts import reset_clocks
+from storage.models import Partnership, utcnow
+
+
+def apply_setting(partnership: Partnership, name: str, values: list[str]) -> bool:
+    """Change one setting from words such as ``["checkin", "3", "09:30"]``; returns whether clocks must reset.
+
+    Raises ``ScheduleError`` with a clear message for bad input.
+    """
+    if not values:
+        raise ScheduleError(f"'{name}' needs a value")
+    if name == "frequency":
+        interval(values[0].lower())
+        partnership.contact_frequency = values[0].lower()
+        return True
+    if name == "checkin":
+        partnership.checkin_day = check_checkin_day(values[0])
+        if len(values) > 1:
+            partnership.checkin_time = f"{parse_clock(values[1]):%H:%M}"
+    elif name == "window":
+        if not values[0].isdigit() or not 1 <= int(values[0]) <= 28:
+            raise ScheduleError("the check-in window is a number of days from 1 to 28")
+        partnership.checkin_window_days = int(values[0])
+    elif name == "summary":
+        partnership.summary_day = check_weekday(values[0])
+        if len(values) > 1:
+            partnership.summary_time = f"{parse_clock(values[1]):%H:%M}"
+    elif name == "quiet":
+        partnership.quiet_hours = str(QuietHours.parse(" ".join(values)))
+    elif name in ("timezone", "tz"):
+        zone(values[0])
+        partnership.timezone = values[0]
+    else:
+        raise ScheduleError(f"unknown setting '{name}': use frequency, checkin, window, summary, quiet or timezone")
+    return False
+
+
+def describe(partnership: Partnership, now: datetime) -> str:
+    """The partnership's rhythm and the next scheduled moments, in its time zone."""
+    tz = zone(partnership.timezone)
+    year, month = month_key(now, tz)
+    start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
+    if start + timedelta(days=partnership.checkin_window_days) <= now:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
+    close = start + timedelta(days=partnership.checkin_window_days)
+    summary = next_summary(now, partnership.summary_day, parse_clock(partnership.summary_time), tz)
+    local = "%Y-%m-%d %H:%M"
+    return "\n".join([
+        f"{partnership.name} ({partnership.slug}), {partnership.timezone}:",
+        f"• contact frequency: {partnership.contact_frequency}",
+        f"• check-in: {partnership.checkin_day} at {partnership.checkin_time}, open {partnership.checkin_window_days} days"
+        f" — next {start.astimezone(tz):{local}} to {close.astimezone(tz):{local}}",
+        f"• summary: {partnership.summary_day} {partnership.summary_time} — next {summary.astimezone(tz):{local}}",
+        f"• quiet hours: {partnership.quiet_hours}",
+    ])
+
+
+async def set_command(turn: Turn, args: str) -> None:
+    """``/set NAME VALUE…`` for coordinators."""
+    words = args.split()
+    if not words:
+        turn.say(turn.t("settings.usage"), is_error=True)
+        return
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    try:
+        reset = apply_setting(partnership, words[0].lower(), words[1:])
+    except ScheduleError as exc:
+        turn.say(turn.t("settings.error", problem=str(exc)) + "\n" + turn.t("settings.usage"), is_error=True)
+        return
+    turn.session.add(partnership)
+    if reset:
+        await reset_clocks(turn.session, partnership)
+    turn.say(turn.t("settings.done", schedule=describe(partnership, utcnow())))
+
+
+async def schedule(turn: Turn, args: str) -> None:
+    """``/schedule``: the partnership's rhythm and what comes next."""
+    partnership = await coordinator_partnership(turn)
+    if partnership is not None:
+        turn.say(describe(partnership, utcnow()))

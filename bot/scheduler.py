@@ -1,0 +1,230 @@
+"""What is due, derived from the database on every tick: check-ins, reminders, digests, nudges, summaries.
+
+``Planner.tick(now)`` decides messages into the outbox with unique keys, so a
+tick that runs twice (a restart, a second process) decides nothing twice, and a
+tick after downtime catches up once. ``Scheduler`` runs ticks with APScheduler
+inside ``samson run``; ``samson due --at`` runs one as a dry run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.flows.announce import invite_members
+from core.nudges import nudge_step, send_time
+from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
+from storage import outbox
+from storage.channels import bindings
+from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
+from storage.db import Database
+from storage.models import Identity, Membership, Partnership, Person, Response, Round, RoundStatus, utcnow
+from storage.rounds import close_round
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message decided by a tick."""
+
+    key: str
+    kind: str
+    platform: str
+    channel: str
+    not_before: datetime
+
+
+class Planner:
+    """Decides what is due at a moment; every decision goes through the outbox's unique key."""
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.planned: list[Planned] = []
+
+    async def enqueue(self, key: str, *, platform: str, workspace: str, channel: str, kind: str, params: dict,
+                      partnership_id: int | None, not_before: datetime | None = None) -> bool:
+        when = not_before or self.now
+        added = await outbox.enqueue(self.session, key, platform=platform, workspace=workspace, channel=channel,
+                                     kind=kind, params=params, partnership_id=partnership_id, not_before=when)
+        if added:
+            self.planned.append(Planned(key, kind, platform, channel, when))
+        return added
+
+    async def tick(self) -> list[Planned]:
+        """Decide everything due now."""
+        await start_clocks(self.session, self.now)
+        partnerships = (await self.session.exec(select(Partnership).order_by(Partnership.id))).all()
+        for partnership in partnerships:
+            await self.checkin(partnership)
+            await self.summary(partnership)
+        await self.reminders_and_closing()
+        await self.nudges()
+        return self.planned
+
+    # ---- check-ins
+
+    async def checkin(self, p: Partnership) -> None:
+        """Open this month's check-in on its day and time, if its window has not passed."""
+        tz = zone(p.timezone)
+        year, month = month_key(self.now, tz)
+        start = checkin_start(year, month, p.checkin_day, parse_clock(p.checkin_time), tz)
+        closes = start + timedelta(days=p.checkin_window_days)
+        if not start <= self.now < closes or start < p.created_at:
+            return
+        period = f"{year}-{month:02d}"
+        exists = (await self.session.exec(select(Round.id).where(
+            Round.partnership_id == p.id, Round.instrument_id == "checkin", Round.period == period))).first()
+        if exists:
+            return
+        number = len((await self.session.exec(select(Round.id).where(
+            Round.partnership_id == p.id, Round.instrument_id == "checkin"))).all()) + 1
+        round_ = Round(partnership_id=p.id, instrument_id="checkin", instrument_version=1, number=number,  # type: ignore[arg-type]
+                       title=f"{period}", audience="partners", opened_at=self.now, closes_at=closes, period=period)
+        self.session.add(round_)
+        await self.session.flush()
+        before = len(self.planned)
+        await invite_members(self.session, round_, planner=self)
+        log.info("check-in %s opened for %s; %d invited", period, p.slug, len(self.planned) - before)
+
+    async def reminders_and_closing(self) -> None:
+        """One reminder before an open check-in closes; at the close, the digest."""
+        open_checkins = (await self.session.exec(select(Round).where(
+            Round.instrument_id == "checkin", Round.status == RoundStatus.open.value,
+            col(Round.closes_at).is_not(None)))).all()
+        for round_ in open_checkins:
+            assert round_.closes_at is not None
+            p = await self.session.get(Partnership, round_.partnership_id)
+            assert p is not None
+            if round_.closes_at <= self.now:
+                await close_round(self.session, round_)
+                for binding in await bindings(self.session, p.id, "partners"):  # type: ignore[arg-type]
+                    await self.enqueue(f"digest:{round_.id}:{binding.id}", platform=binding.platform,
+                                       workspace=binding.workspace, channel=binding.channel, kind="checkin_digest",
+                                       params={"round_id": round_.id, "lang": binding.lang}, partnership_id=p.id)
+                continue
+            window = round_.closes_at - round_.opened_at
+            if self.now >= round_.closes_at - min(timedelta(days=2), window / 2):
+                await self.remind(p, round_)
+
+    async def remind(self, p: Partnership, round_: Round) -> None:
+        quiet = QuietHours.parse(p.quiet_hours)
+        answered = select(Response.person_id).where(Response.round_id == round_.id,
+                                                    col(Response.completed_at).is_not(None))
+        rows = (await self.session.exec(
+            select(Identity, Person)
+            .join(Membership, Membership.person_id == Identity.person_id)
+            .join(Person, Person.id == Identity.person_id)
+            .where(Membership.partnership_id == p.id, Membership.role != "resident",
+                   col(Identity.person_id).not_in(answered), Identity.unreachable == False)  # noqa: E712
+        )).all()
+        from bot.flows.announce import dm_target
+
+        for identity, person in rows:
+            target = dm_target(identity)
+            if target is None:
+                continue
+            tz = zone(person.timezone or p.timezone)
+            await self.enqueue(f"checkin-reminder:{round_.id}:{identity.id}", platform=identity.platform,
+                               workspace=identity.workspace, channel=target, kind="checkin_reminder",
+                               params={"round_id": round_.id, "person_id": person.id}, partnership_id=p.id,
+                               not_before=send_time(self.now, quiet, tz, None))
+
+    # ---- nudges
+
+    async def nudges(self) -> None:
+        """Nudge the members of organisations whose contact is overdue; tell coordinators after two intervals."""
+        targets = await due_nudge_targets(self.session, self.now)
+        due = await due_organisations(self.session, self.now)
+        partnerships = {p.id: p for p in (await self.session.exec(
+            select(Partnership).where(col(Partnership.id).in_({d.partnership_id for d in due})))).all()}
+        by_org = {d.organisation_id: d for d in due}
+        for target in targets:
+            org = by_org.get(target.organisation_id)
+            if org is None:
+                continue
+            p = partnerships[org.partnership_id]
+            tz = zone(target.timezone or p.timezone)
+            await self.enqueue(
+                f"nudge:{org.organisation_id}:{org.contact_due_at:%Y%m%d%H%M}:{target.identity_id}",
+                platform=target.platform, workspace=target.workspace, channel=target.channel, kind="nudge",
+                params={"organisation_id": org.organisation_id, "person_id": target.person_id,
+                        "due": org.contact_due_at.isoformat()},
+                partnership_id=p.id, not_before=send_time(self.now, QuietHours.parse(p.quiet_hours), tz,
+                                                          target.snoozed_until),
+            )
+        for org in due:
+            p = partnerships[org.partnership_id]
+            action, next_at = nudge_step(org.contact_due_at, org.next_nudge_at, interval(p.contact_frequency), self.now)
+            if action == "escalate":
+                for binding in await bindings(self.session, p.id, "coordinators"):  # type: ignore[arg-type]
+                    await self.enqueue(
+                        f"escalate:{org.organisation_id}:{org.contact_due_at:%Y%m%d%H%M}:{binding.id}",
+                        platform=binding.platform, workspace=binding.workspace, channel=binding.channel,
+                        kind="escalation", params={"organisation_id": org.organisation_id, "lang": binding.lang},
+                        partnership_id=p.id,
+                    )
+            await advance_nudge_clock(self.session, org.organisation_id, next_at)
+
+    # ---- summaries
+
+    async def summary(self, p: Partnership, occasion: str | None = None) -> None:
+        """The weekly coordinator summary (the latest one due, once), into the coordinators' channels."""
+        tz = zone(p.timezone)
+        due = summary_due(self.now, p.summary_day, parse_clock(p.summary_time), tz)
+        if occasion is None and due < p.created_at:
+            return
+        tag = occasion or f"week-{due:%Y-%m-%d}"
+        for binding in await bindings(self.session, p.id, "coordinators"):  # type: ignore[arg-type]
+            await self.enqueue(f"summary:{p.id}:{tag}:{binding.id}", platform=binding.platform,
+                               workspace=binding.workspace, channel=binding.channel, kind="summary",
+                               params={"partnership_id": p.id, "lang": binding.lang, "occasion": tag},
+                               partnership_id=p.id)
+
+
+async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool = False) -> list[Planned]:
+    """One tick in one transaction; a dry run rolls back and only reports."""
+    async with db.session() as session:
+        planner = Planner(session, now or utcnow())
+        planned = await planner.tick()
+        if dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+        return planned
+
+
+class Scheduler:
+    """Runs ticks every minute with APScheduler (the first at start, catching up on downtime)."""
+
+    def __init__(self, db: Database, after_tick: object = None, seconds: int = TICK_SECONDS) -> None:
+        self.db = db
+        self.after_tick = after_tick
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(self._tick, "interval", seconds=seconds, next_run_time=datetime.now().astimezone(),
+                               coalesce=True, max_instances=1, misfire_grace_time=None, id="samson-tick")
+
+    async def _tick(self) -> None:
+        try:
+            planned = await run_tick(self.db)
+        except Exception:
+            log.exception("scheduler tick failed")
+            return
+        if planned and callable(self.after_tick):
+            self.after_tick()
+
+    def start(self) -> None:
+        """Start ticking (needs a running event loop)."""
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop ticking."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -1,0 +1,165 @@
+"""Calendar rules for check-ins, summaries, nudges and quiet hours. Pure: times in, times out.
+
+All inputs and outputs are timezone-aware; local rules (10:00 on the first
+weekday, quiet hours 20:00–08:00) are applied in the given IANA time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+FREQUENCIES = {"weekly": 7, "monthly": 30, "quarterly": 91}
+"""Agreed contact frequency → days until an organisation is overdue."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScheduleError(ValueError):
+    """A schedule setting that cannot be used, with a message saying what is accepted."""
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone ``name`` (e.g. Europe/Oslo), or a clear error."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"unknown time zone '{name}': use a name like Europe/Oslo or Europe/Stockholm") from None
+
+
+def parse_clock(value: str) -> time:
+    """'10:00' or '8' → a time of day."""
+    text = value.strip().replace(".", ":")
+    hours, _, minutes = text.partition(":")
+    if not hours.isdigit() or (minutes and not minutes.isdigit()):
+        raise ScheduleError(f"'{value}' is not a time of day: use HH:MM, e.g. 10:00")
+    h, m = int(hours), int(minutes or 0)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise ScheduleError(f"'{value}' is not a time of day: use HH:MM, e.g. 10:00")
+    return time(h, m)
+
+
+def interval(frequency: str) -> timedelta:
+    """The contact interval for weekly / monthly / quarterly."""
+    if frequency not in FREQUENCIES:
+        raise ScheduleError(f"unknown frequency '{frequency}': use weekly, monthly or quarterly")
+    return timedelta(days=FREQUENCIES[frequency])
+
+
+def check_checkin_day(value: str) -> str:
+    """'first-weekday' or a day of the month 1–28."""
+    value = value.strip().lower()
+    if value == "first-weekday" or (value.isdigit() and 1 <= int(value) <= 28):
+        return value
+    raise ScheduleError(f"'{value}' is not a check-in day: use first-weekday or a day of the month 1–28")
+
+
+def check_weekday(value: str) -> str:
+    """mon … sun."""
+    day = value.strip().lower()[:3]
+    if day not in WEEKDAYS:
+        raise ScheduleError(f"'{value}' is not a weekday: use mon, tue, wed, thu, fri, sat or sun")
+    return day
+
+
+def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def checkin_start(year: int, month: int, day_rule: str, at: time, tz: ZoneInfo) -> datetime:
+    """When the month's check-in opens (UTC): the first weekday, or a fixed day, at ``at`` local time."""
+    if day_rule == "first-weekday":
+        day = date(year, month, 1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    else:
+        day = date(year, month, int(day_rule))
+    return _local(day, at, tz)
+
+
+def month_key(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
+    """(year, month) of a moment in a time zone."""
+    local = moment.astimezone(tz)
+    return local.year, local.month
+
+
+def summary_due(now: datetime, weekday: str, at: time, tz: ZoneInfo) -> datetime:
+    """The latest weekly summary time at or before ``now`` (UTC)."""
+    local = now.astimezone(tz)
+    back = (local.weekday() - WEEKDAYS.index(weekday)) % 7
+    candidate = _local(local.date() - timedelta(days=back), at, tz)
+    return candidate if candidate <= now else candidate - timedelta(days=7)
+
+
+def next_summary(now: datetime, weekday: str, at: time, tz: ZoneInfo) -> datetime:
+    """The next weekly summary time after ``now`` (UTC)."""
+    return summary_due(now, weekday, at, tz) + timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A nightly window (e.g. 20:00–08:00) in which nothing personal is sent."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, value: str) -> QuietHours:
+        """'20:00-08:00' → QuietHours; 'off' → an empty window."""
+        if value.strip().lower() in ("off", "none", ""):
+            return cls(time(0), time(0))
+        start, sep, end = value.replace("–", "-").partition("-")
+        if not sep:
+            raise ScheduleError(f"'{value}' is not a window: use HH:MM-HH:MM, e.g. 20:00-08:00, or off")
+        return cls(parse_clock(start), parse_clock(end))
+
+    def __str__(self) -> str:
+        if self.start == self.end:
+            return "off"
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    def contains(self, moment: datetime, tz: ZoneInfo) -> bool:
+        """Whether ``moment`` falls in the window in time zone ``tz``."""
+        if self.start == self.end:
+            return False
+        clock = moment.astimezone(tz).time()
+        if self.start < self.end:
+            return self.start <= clock < self.end
+        return clock >= self.start or clock < self.end
+
+    def defer(self, moment: datetime, tz: ZoneInfo) -> datetime:
+        """``moment`` if it is outside the window, else the window's end (UTC)."""
+        if not self.contains(moment, tz):
+            return moment
+        local = moment.astimezone(tz)
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        return _local(day, self.end, tz)
+
+
+def parse_duration(value: str) -> timedelta:
+    """'3d', '2w', '1m' (30 days), '12h' → a duration."""
+    text = value.strip().lower()
+    units = {"h": 1 / 24, "d": 1, "w": 7, "m": 30}
+    if len(text) >= 2 and text[:-1].isdigit() and text[-1] in units and int(text[:-1]) > 0:
+        return timedelta(days=int(text[:-1]) * units[text[-1]])
+    raise ScheduleError(f"'{value}' is not a duration: use e.g. 3d, 2w or 1m")
+
+
+def parse_day(value: str, today: date) -> date:
+    """'2027-02-01', '01.02.2027', 'today' or 'yesterday' → a date (not in the future)."""
+    text = value.strip().lower()
+    if text in ("today", "i dag", "idag"):
+        return today
+    if text in ("yesterday", "i går", "igår", "igår"):
+        return today - timedelta(days=1)
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            day = datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise ScheduleError(f"'{value}' is not a date: use YYYY-MM-DD (e.g. 2027-02-01), today or yesterday")
+    if day > today:
+        raise ScheduleError(f"{day.isoformat()} is in the future: contact can only be recorded once it has happened")
+    return day
