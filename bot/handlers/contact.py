@@ -25,7 +25,7 @@ async def contact(turn: Turn, args: str) -> None:
     tz = zone(turn.person.timezone or partnership.timezone)
     today = utcnow().astimezone(tz).date()
     day = today
-    if len(words) >= 3 and words[-1].lower() not in KINDS:
+    if len(words) >= 3 and _dateish(words[-1]):
         try:
             day = parse_day(words[-1], today)
         except ScheduleError as exc:
@@ -56,6 +56,10 @@ async def contact(turn: Turn, args: str) -> None:
     await record_contact(turn.session, org, partnership.contact_frequency, kind=ContactKind(kind).value,
                          source="partner", at=at, person_id=turn.person.id, other=own if own and own.id != org.id else None)
     turn.say(turn.t("contact.recorded", kind=kind, organisation=org.name, day=day.isoformat()))
+
+
+def _dateish(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) or word.lower() in ("today", "yesterday", "idag", "igår")
 
 
 async def snooze(turn: Turn, args: str) -> None:

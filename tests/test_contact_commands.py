@@ -1,0 +1,59 @@
+"""Recording contact, snoozing and coordinator settings in chat (console adapter)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import Contact, Organisation, Partnership
+from tests.conftest import join
+
+
+async def test_contact_command_records_and_rejects_bad_input_clearly(user, seed, db) -> None:
+    ada = user("ada")
+    await join(ada, seed.codes["kommune"])
+    out = await ada.say("/contact Nowhere AS meeting")
+    assert 'There is no organisation "Nowhere AS"' in out and "Grønn Vekst AS" in out
+    out = await ada.say("/contact Grønn Vekst AS dance")
+    assert '"dance" is not a kind of contact' in out and "Usage: /contact" in out
+    out = await ada.say("/contact Grønn Vekst AS meeting 2099-01-01")
+    assert "is in the future" in out
+    out = await ada.say("/contact Grønn Vekst AS meeting 31.02.2027")
+    assert "is not a date" in out
+    out = await ada.say("/contact")
+    assert "Usage: /contact" in out
+    async with db.session() as s:
+        assert (await s.exec(select(Contact))).all() == []
+    out = await ada.say("/contact grønn vekst as call 2026-11-01")
+    assert "Recorded: call with Grønn Vekst AS on 2026-11-01" in out
+    async with db.session() as s:
+        contact = (await s.exec(select(Contact))).one()
+        gronn = (await s.exec(select(Organisation).where(Organisation.name == "Grønn Vekst AS"))).one()
+        kommune = (await s.exec(select(Organisation).where(Organisation.name == "Øst kommune"))).one()
+    assert contact.kind == "call" and contact.other_organisation_id == kommune.id
+    assert gronn.last_contact_at is not None and kommune.last_contact_at == gronn.last_contact_at
+
+
+async def test_snooze_and_settings(user, seed, db) -> None:
+    ada = user("ada")
+    await join(ada, seed.codes["kommune"])
+    assert "Usage: /snooze" in await ada.say("/snooze forever")
+    assert "No nudges until" in await ada.say("/snooze 2w")
+    assert "Nudges are back on" in await ada.say("/snooze off")
+    assert 'Only coordinators of "Bydel Øst"' in await ada.say("/set frequency weekly")
+
+    kari = user("kari")
+    await join(kari, seed.codes["coordinator"])
+    out = await kari.say("/set frequency daily")
+    assert "unknown frequency 'daily'" in out
+    out = await kari.say("/set checkin 3 09:30")
+    assert "check-in: 3 at 09:30" in out
+    out = await kari.say("/set quiet 21:00-07:30")
+    assert "quiet hours: 21:00-07:30" in out
+    assert "unknown time zone" in await kari.say("/set timezone Mars/Olympus")
+    await kari.say("/set frequency quarterly", "/set summary fri 15:00")
+    out = await kari.say("/schedule")
+    assert "contact frequency: quarterly" in out and "summary: fri 15:00" in out
+    async with db.session() as s:
+        p = (await s.exec(select(Partnership))).one()
+    assert (p.contact_frequency, p.checkin_day, p.checkin_time, p.quiet_hours) == ("quarterly", "3", "09:30",
+                                                                                    "21:00-07:30")

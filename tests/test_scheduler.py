@@ -1,0 +1,325 @@
+"""Check-ins, nudges, escalation and summaries under time control, delivered through the Telegram fake."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlmodel import func, select
+
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.runtime import Runtime
+from bot.scheduler import run_tick
+from core.instrument import load_instrument
+from core.scoring import weakest_statements
+from storage.channels import bind_channel
+from storage.contacts import record_contact
+from storage.db import Database
+from storage.models import Contact, Identity, Membership, Organisation, Outbox, Partnership, Person, Round
+from storage.partnerships import add_organisation, create_partnership
+from storage.rounds import open_round
+from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram
+from tests.seeding import completed_person
+
+OSLO = ZoneInfo("Europe/Oslo")
+WS = str(BOT_ID)
+PARTNERS, COORDINATORS = -100888, -100999
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=OSLO).astimezone(UTC)
+
+
+@dataclass
+class World:
+    db_url: str
+    partnership_id: int
+    orgs: dict[str, int]
+    people: dict[str, int]
+    """name → Telegram user id (also their private chat id)."""
+
+
+@pytest.fixture
+async def fake():
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+async def build(db_url: str, fake: FakeTelegram, created: datetime, *, k: int = 3, samson_done: int = 0) -> World:
+    """A partnership with three organisations, four partners on Telegram and bound groups."""
+    db = Database(db_url)
+    await db.migrate()
+    people = {"ada": 501, "bo": 502, "cy": 503, "di": 504}
+    with time_machine.travel(created, tick=False):
+        async with db.session() as s:
+            p = await create_partnership(s, "Bydel Øst", k=k)
+            orgs = {"A": await add_organisation(s, p, "Øst kommune", "municipality"),
+                    "B": await add_organisation(s, p, "Grønn Vekst AS", "social_enterprise"),
+                    "C": await add_organisation(s, p, "Frivilligsentralen", "ngo")}
+            home = {"ada": "A", "bo": "B", "cy": "A", "di": "C"}
+            for name, user_id in people.items():
+                fake.user(user_id, name.title(), "en")
+                person = Person(display_name=name.title(), lang="en", consent_at=created)
+                s.add(person)
+                await s.flush()
+                s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=orgs[home[name]].id))
+                s.add(Identity(person_id=person.id, platform="telegram", workspace=WS, user_id=str(user_id),
+                               dm_channel=str(user_id), current_partnership_id=p.id))
+            for chat, purpose in ((PARTNERS, "partners"), (COORDINATORS, "coordinators")):
+                fake.group(chat)
+                await bind_channel(s, p.id, "telegram", WS, str(chat), purpose, "en")
+            for org in orgs.values():
+                await record_contact(s, org, "monthly", kind="meeting", source="partner", at=created)
+            if samson_done:
+                round_ = await open_round(s, p, "samson", title="Vår 2027")
+                for n in range(samson_done):
+                    await completed_person(s, round_, orgs["B"].id, f"Done {n}", seed=n)
+            await s.commit()
+            world = World(db_url, p.id, {key: org.id for key, org in orgs.items()}, people)
+    await db.close()
+    return world
+
+
+@pytest.fixture
+async def runtime(fake: FakeTelegram, db_url: str):
+    runtime = Runtime(Settings(database_url=db_url, telegram_bot_token=TOKEN, telegram_api_url=fake.api_url,
+                               samson_http_port=0, _env_file=None), run_scheduler=False)
+    yield runtime
+    await runtime.stop()
+
+
+def nudges(planned: list) -> list:
+    return [p for p in planned if p.kind == "nudge"]
+
+
+async def tick_and_send(runtime: Runtime) -> list:
+    planned = await run_tick(runtime.db)
+    await runtime.delivery.flush()
+    return planned
+
+
+def texts(fake: FakeTelegram, chat: int) -> list[str]:
+    return [s.text for s in fake.to(chat)]
+
+
+async def touch(world: World, org: str, at: datetime) -> None:
+    db = Database(world.db_url)
+    async with db.session() as s:
+        organisation = await s.get(Organisation, world.orgs[org])
+        await record_contact(s, organisation, "monthly", kind="call", source="partner", at=at)
+        await s.commit()
+    await db.close()
+
+
+async def test_silent_organisation_gets_one_nudge_at_0800_not_2200_then_escalation(fake, runtime, db_url) -> None:
+    created = local(2027, 1, 4, 10, 0)
+    world = await build(db_url, fake, created)
+    await runtime.start()
+    await touch(world, "B", created + timedelta(days=34))  # B and C stay in touch; A goes silent
+    await touch(world, "C", created + timedelta(days=34))
+    ada, cy, bo = 501, 503, 502
+
+    with time_machine.travel(local(2027, 2, 8, 22, 0), tick=False):  # day 35, 22:00 in Oslo
+        planned = nudges(await tick_and_send(runtime))
+    assert len(planned) == 2  # Ada and Cy of Øst kommune
+    assert all(p.not_before == local(2027, 2, 9, 8, 0) for p in planned)
+    assert not texts(fake, ada) and not texts(fake, cy)  # deferred over quiet hours, not sent at 22:00
+
+    with time_machine.travel(local(2027, 2, 9, 8, 0, 30), tick=False):
+        await tick_and_send(runtime)
+    for chat in (ada, cy):
+        assert len(texts(fake, chat)) == 1
+        nudge = texts(fake, chat)[0]
+        assert "35 days since Øst kommune" in nudge and "Grønn Vekst AS (Bo)" in nudge and "/contact" in nudge
+    assert not texts(fake, bo)
+
+    for day in (10, 15, 25):  # the same interval: never again
+        with time_machine.travel(local(2027, 2, day, 12, 0), tick=False):
+            assert nudges(await tick_and_send(runtime)) == []
+    assert len(texts(fake, ada)) == 1
+
+    with time_machine.travel(local(2027, 3, 6, 10, 30), tick=False):  # a second interval missed
+        planned = await tick_and_send(runtime)
+        assert [p.kind for p in planned if p.kind in ("escalation", "nudge")] == ["escalation"]
+        assert not [p for p in await tick_and_send(runtime) if p.kind == "escalation"]
+    escalation = [t for t in texts(fake, COORDINATORS) if "⚠" in t and "intervals" in t]
+    assert len(escalation) == 1 and "Øst kommune" in escalation[0] and "61 days" in escalation[0]
+
+
+async def test_contact_resets_the_clock_and_snooze_defers(fake, runtime, db_url) -> None:
+    created = local(2027, 1, 4, 10, 0)
+    world = await build(db_url, fake, created)
+    await runtime.start()
+    await touch(world, "A", created + timedelta(days=20))  # contact keeps A off the list
+    db = Database(db_url)
+    async with db.session() as s:
+        bo = (await s.exec(select(Person).where(Person.display_name == "Bo"))).one()
+        bo.snoozed_until = local(2027, 2, 20, 9, 0)
+        s.add(bo)
+        await s.commit()
+    await db.close()
+    with time_machine.travel(local(2027, 2, 8, 12, 0), tick=False):
+        planned = nudges(await tick_and_send(runtime))
+    targets = {p.channel for p in planned}
+    assert targets == {"502", "504"}  # Bo (B) and Di (C); A had contact
+    held = next(p for p in planned if p.channel == "502")
+    assert held.not_before == local(2027, 2, 20, 9, 0)  # snoozed: deferred, not dropped
+    assert texts(fake, 504) and not texts(fake, 502)
+
+
+async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fake, runtime, db_url) -> None:
+    created = local(2027, 1, 15, 10, 0)
+    world = await build(db_url, fake, created, k=2, samson_done=2)
+    await runtime.start()
+    with time_machine.travel(local(2027, 2, 1, 9, 59), tick=False):  # Monday 1 February, 09:59 in Oslo
+        assert [p for p in await tick_and_send(runtime) if p.kind == "round_invite"] == []
+    with time_machine.travel(local(2027, 2, 1, 10, 0, 30), tick=False):
+        planned = await tick_and_send(runtime)
+    invites = [p for p in planned if p.kind == "round_invite"]
+    assert len(invites) == 4
+    assert "check-in" in texts(fake, 501)[-1] and "08.02. 10:00" in texts(fake, 501)[-1]
+
+    # Ada and Bo answer through Telegram; Cy and Di do not.
+    for name, user_id in (("ada", 501), ("bo", 502)):
+        user = {"id": user_id, "is_bot": False, "first_name": name.title(), "language_code": "en"}
+        await answer_checkin(fake, user)
+    db = Database(db_url)
+    async with db.session() as s:
+        contacts = (await s.exec(select(Contact).where(Contact.source == "checkin"))).all()
+    await db.close()
+    assert {c.kind for c in contacts} == {"meeting"} and len(contacts) == 2
+
+    with time_machine.travel(local(2027, 2, 6, 10, 5), tick=False):  # two days before the close
+        planned = await tick_and_send(runtime)
+        assert sorted(p.channel for p in planned if p.kind == "checkin_reminder") == ["503", "504"]
+        assert await tick_and_send(runtime) == []  # one reminder only
+    assert any("Reminder" in t for t in texts(fake, 503)) and not any("Reminder" in t for t in texts(fake, 501))
+
+    with time_machine.travel(local(2027, 2, 8, 10, 1), tick=False):
+        planned = await tick_and_send(runtime)
+    assert [p.kind for p in planned if p.kind == "checkin_digest"] == ["checkin_digest"]
+    digest = next(t for t in texts(fake, PARTNERS) if "has closed" in t)
+    assert "2 of 6 answered" in digest  # two seeded SAMSON respondents of Grønn Vekst have no chat
+    assert "• Øst kommune: 1 of 2" in digest and "• Grønn Vekst AS: 1 of 3" in digest
+    assert "Joint workshop in March" in digest
+    instrument = load_instrument("samson")
+    from bot.flows.samson import group_profile
+
+    db = Database(db_url)
+    async with db.session() as s:
+        samson = (await s.exec(select(Round).where(Round.instrument_id == "samson"))).one()
+        group = await group_profile(s, samson, 2)
+        closed = (await s.exec(select(Round).where(Round.instrument_id == "checkin"))).one()
+    await db.close()
+    weakest = instrument.item(weakest_statements(instrument, group, 1)[0][0])
+    assert weakest.subtheme.get("en") in digest and "next month" in digest
+    assert closed.status == "closed"
+
+
+async def answer_checkin(fake: FakeTelegram, user: dict) -> None:
+    chat = user["id"]
+    invite = await fake.wait_for(lambda: fake.last_keyboard(chat))
+
+    async def tap(value: str) -> None:
+        message = await fake.wait_for(lambda: fake.last_keyboard(chat))
+        fake.tap(user, message, value)
+        await fake.wait_for(lambda: (fake.last_keyboard(chat) or message) is not message)
+
+    async def typed(text: str) -> None:
+        before = len(fake.to(chat))
+        fake.say(user, text)
+        await fake.wait_for(lambda: len(fake.to(chat)) > before and fake.last_keyboard(chat) is not None)
+
+    await tap(invite.data("▶ Start").rsplit("|", 1)[-1])
+    await tap("meeting")
+    await tap("8")
+    await tap("7")
+    await typed("Good meetings")
+    await typed("Joint workshop in March")
+    message = fake.last_keyboard(chat)
+    fake.tap(user, message, "skip")
+    await fake.wait_for(lambda: any("digest" in t for t in texts(fake, chat)))
+
+
+async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, db_url) -> None:
+    created = local(2027, 1, 4, 9, 0)
+    world = await build(db_url, fake, created, k=3, samson_done=3)
+    await runtime.start()
+    with time_machine.travel(local(2027, 1, 11, 7, 59), tick=False):
+        assert not [p for p in await tick_and_send(runtime) if p.kind == "summary"]
+    with time_machine.travel(local(2027, 1, 11, 8, 0, 30), tick=False):  # Monday 08:00
+        planned = await tick_and_send(runtime)
+        assert [p.kind for p in planned] == ["summary"]
+        assert await tick_and_send(runtime) == []
+    photo = next(s for s in fake.to(COORDINATORS) if s.photo)
+    assert photo.photo.startswith(b"\x89PNG") and len(photo.photo) > 5000
+    assert photo.text.startswith("📋 Weekly summary") and "3 of" in photo.text
+    thread = next(s for s in fake.to(COORDINATORS) if s.reply_to == photo.message_id)
+    assert "Group profile over 3" in thread.text and "Weakest sub-themes" in thread.text
+    assert "Contact health" in thread.text and "@" not in photo.text + thread.text
+
+    db = Database(db_url)  # with k above the number of respondents, no aggregate is shown
+    async with db.session() as s:
+        p = await s.get(Partnership, world.partnership_id)
+        p.k_threshold = 4
+        s.add(p)
+        await s.commit()
+    await db.close()
+    with time_machine.travel(local(2027, 1, 18, 8, 0, 30), tick=False):
+        await tick_and_send(runtime)
+    latest = [s for s in fake.to(COORDINATORS)][-2:]
+    assert not any(s.photo for s in latest)
+    assert "appears once at least 4 have completed (now: 3)" in latest[-1].text
+    assert "Group profile" not in latest[-1].text
+
+
+async def test_restart_between_decided_and_sent_sends_each_once(fake, db_url) -> None:
+    created = local(2027, 1, 4, 10, 0)
+    await build(db_url, fake, created)
+    settings = Settings(database_url=db_url, telegram_bot_token=TOKEN, telegram_api_url=fake.api_url,
+                        samson_http_port=0, _env_file=None)
+    db = Database(db_url)
+    with time_machine.travel(local(2027, 2, 9, 12, 0), tick=False):
+        # Two schedulers decide at the same moment (e.g. a second process by mistake) …
+        first, second = await asyncio.gather(run_tick(db), run_tick(db))
+    decided = len(nudges(first)) + len(nudges(second))
+    assert decided == 4  # every partner once, whichever process decided it
+    # … and the process dies before sending. After a restart, two deliveries race for the rows.
+    runtime = Runtime(settings, run_scheduler=False)
+    await runtime.start()
+    other = Delivery(db, [runtime.telegram.sender])
+    try:
+        with time_machine.travel(local(2027, 2, 9, 12, 1), tick=False):
+            await asyncio.gather(runtime.delivery.flush(), other.flush(), runtime.delivery.flush())
+        for chat in (501, 502, 503, 504):
+            assert len(texts(fake, chat)) == 1
+        assert len([t for t in texts(fake, COORDINATORS) if "Weekly summary" in t]) == 1
+        async with db.session() as s:
+            unsent = (await s.exec(select(func.count()).select_from(Outbox).where(Outbox.sent_at == None))).one()  # noqa: E711
+        assert unsent == 0
+    finally:
+        await runtime.stop()
+        await db.close()
+
+
+async def test_group_activity_counts_as_contact_without_storing_text(fake, runtime, db_url) -> None:
+    world = await build(db_url, fake, local(2027, 1, 4, 10, 0))
+    await runtime.start()
+    di = {"id": 504, "is_bot": False, "first_name": "Di", "language_code": "en"}
+    fake.say(di, "Shall we meet on Thursday about the garden?", chat=fake.chats[PARTNERS])
+    db = Database(db_url)
+    for _ in range(200):
+        async with db.session() as s:
+            rows = (await s.exec(select(Contact).where(Contact.kind == "activity"))).all()
+        if rows:
+            break
+        await asyncio.sleep(0.02)
+    await db.close()
+    assert len(rows) == 1 and rows[0].organisation_id == world.orgs["C"] and rows[0].source == "channel"
+    assert not texts(fake, PARTNERS)  # the bot stays quiet in the group
