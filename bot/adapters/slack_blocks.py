@@ -26,7 +26,7 @@ WRITE = "__write"
 INPUT_VIEW = "samson_input"
 COMMANDS = (
     "start", "resume", "results", "group", "lang", "privacy", "export", "erase", "help",
-    "bind", "round", "invite", "add", "contact", "snooze",
+    "bind", "round", "invite", "add", "contact", "snooze", "set", "schedule",
 )
 _COMMAND = re.compile(r"(?<![\w/])/(" + "|".join(COMMANDS) + r")\b")
 
