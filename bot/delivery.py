@@ -93,8 +93,12 @@ class Delivery:
                 await session.commit()
                 sender = self.senders[row.platform]
                 hint = getattr(sender, "recipient_locale", None)
-                replies = await compose(session, row, await hint(row.workspace, row.channel) if hint else None)
-            error = None
+                error = None
+                try:
+                    replies = await compose(session, row, await hint(row.workspace, row.channel) if hint else None)
+                except Exception as exc:  # a composing bug must not make the row come back forever
+                    log.exception("composing outbox row %s (%s) failed", row_id, row.key)
+                    replies, error = [], f"compose failed: {exc!r}"
             try:
                 if replies:
                     await sender.send(row.workspace, row.channel, replies)
