@@ -76,7 +76,7 @@ class Delivery:
         sent = 0
         while True:
             async with self.db.session() as session:
-                rows = [r for r in await outbox.due(session, now) if r.platform in self.senders]
+                rows = await outbox.due(session, now, platforms=list(self.senders))
             if not rows:
                 return sent
             results = await asyncio.gather(*(self._send_one(row.id, now) for row in rows))  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ marks it sent afterwards.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
@@ -40,12 +41,15 @@ async def enqueue(
     return bool(result.rowcount)
 
 
-async def due(session: AsyncSession, now: datetime | None = None, limit: int = 200) -> list[Outbox]:
-    """Unsent rows whose time has come and which nobody holds a live claim on."""
+async def due(
+    session: AsyncSession, now: datetime | None = None, limit: int = 200, platforms: Collection[str] | None = None
+) -> list[Outbox]:
+    """Unsent rows whose time has come and which nobody holds a live claim on (for ``platforms``, if given)."""
     now = now or utcnow()
     query = (
         select(Outbox)
         .where(col(Outbox.sent_at).is_(None), Outbox.not_before <= now)
+        .where(col(Outbox.platform).in_(platforms) if platforms is not None else True)
         .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - CLAIM_LEASE))
         .order_by(Outbox.not_before, Outbox.id)
         .limit(limit)
