@@ -338,54 +338,67 @@ def round_open(
     title: Annotated[str | None, typer.Option(help="A title people will see.")] = None,
     audience: Annotated[str, typer.Option(help="partners, residents or all.")] = "all",
 ) -> None:
-    """Open a round of an instrument."""
+    """Open a round of an instrument; members get an invitation from the running bot."""
+    from bot import round_lifecycle
     from storage.partnerships import get_partnership
-    from storage.rounds import open_round
 
     if audience not in ("partners", "residents", "all"):
         typer.secho("Error: --audience must be partners, residents or all", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
     async def work(s: AsyncSession):
-        from bot.flows.announce import invite_members
-
-        r = await open_round(s, await get_partnership(s, partnership), instrument, title=title, audience=audience)
-        return r, await invite_members(s, r)
+        return await round_lifecycle.open_(s, await get_partnership(s, partnership), instrument, title=title,
+                                           audience=audience)
 
     r, invited = _run(work)
     typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}). "
                f"{invited} members will get an invitation from the running bot.")
 
 
+RoundRef = Annotated[str | None, typer.Argument(help="Round id, or #N for SAMSON round N; default: the latest.")]
+
+
 @round_app.command("close")
-def round_close(
-    partnership: PartnershipArg,
-    round_ref: Annotated[str | None, typer.Argument(help="Round id, or #N for SAMSON round N; default: latest.")] = None,
-) -> None:
-    """Close a round."""
+def round_close(partnership: PartnershipArg, round_ref: RoundRef = None) -> None:
+    """Close a round and publish its group result (the chart goes to the bound channels)."""
+    from bot import round_lifecycle
     from storage.partnerships import get_partnership
-    from storage.rounds import close_round, get_round
+    from storage.rounds import get_round
 
     async def work(s: AsyncSession):
-        from bot.flows.announce import post_group_chart, post_summary
-        from storage.rounds import count_completed
-
         p = await get_partnership(s, partnership)
-        r = await close_round(s, await get_round(s, p, round_ref))
-        if r.instrument_id == "samson" and await count_completed(s, r.id) >= p.k_threshold:  # type: ignore[arg-type]
-            await post_group_chart(s, p, r, "closed")
-        await post_summary(s, p, f"round-{r.id}")
-        return r
+        return await round_lifecycle.close(s, p, await get_round(s, p, round_ref))
 
-    r = _run(work)
-    typer.echo(f"Closed round '{r.title}' (id {r.id}).")
+    closed = _run(work)
+    typer.echo(f"Closed round '{closed.round.title}' (id {closed.round.id}, {closed.completed} completed); "
+               f"result published; {closed.messages} message(s) will go out from the running bot.")
+
+
+@round_app.command("publish")
+def round_publish(partnership: PartnershipArg, round_ref: RoundRef = None) -> None:
+    """Publish an interim group result of an open round, if the anonymity rules allow it."""
+    from bot import round_lifecycle
+    from storage.partnerships import get_partnership
+    from storage.rounds import get_round
+
+    async def work(s: AsyncSession):
+        p = await get_partnership(s, partnership)
+        r = await get_round(s, p, round_ref)
+        if r.status != "open":
+            raise ValueError(f"round '{r.title}' is closed; its result was published when it closed")
+        return p, r, await round_lifecycle.publish_interim(s, p, r)
+
+    p, r, (publication, messages) = _run(work)
+    if publication is None:
+        typer.echo(f"Nothing published: every figure of '{r.title}' would show fewer than {p.k_threshold} people "
+                   f"or could be subtracted from an earlier result. Try again when more have answered.")
+        raise typer.Exit(1)
+    typer.echo(f"Published an interim result of '{r.title}' over {publication.respondents} responses; "
+               f"{messages} channel message(s) will go out from the running bot.")
 
 
 @round_app.command("status")
-def round_status(
-    partnership: PartnershipArg,
-    round_ref: Annotated[str | None, typer.Argument(help="Round id or #N; default: latest SAMSON round.")] = None,
-) -> None:
+def round_status(partnership: PartnershipArg, round_ref: RoundRef = None) -> None:
     """Who has responded, by organisation (never what they answered)."""
     from storage.partnerships import get_partnership
     from storage.rounds import get_round, participation
@@ -411,18 +424,13 @@ def round_status(
 @app.command()
 def results(
     partnership: PartnershipArg,
-    round_ref: Annotated[str | None, typer.Option("--round", help="Round id or #N; default: latest.")] = None,
     lang: Annotated[str, typer.Option(help="nb, sv or en.")] = "nb",
     out: Annotated[Path, typer.Option(help="Where to write the chart PNG.")] = Path("samson-group.png"),
 ) -> None:
-    """The group profile of a round, once at least k have completed."""
-    from bot.flows.samson import group_profile
+    """The latest published SAMSON group profile (published when a round closes, or by `round publish`)."""
+    from bot import publishing
     from core.i18n import normalise_language, t
-    from core.instrument import load_instrument
-    from core.report import group_chart, group_summary
-    from core.scoring import Withheld
     from storage.partnerships import get_partnership
-    from storage.rounds import get_round, previous_round
 
     language = normalise_language(lang)
     if language is None:
@@ -431,22 +439,18 @@ def results(
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
-        r = await get_round(s, p, round_ref)
-        group = await group_profile(s, r, p.k_threshold)
-        before = await previous_round(s, r)
-        prev = await group_profile(s, before, p.k_threshold) if before else None
-        return p, r, group, (None if isinstance(prev, Withheld) else prev)
+        published = await publishing.latest(s, p)
+        return None if published is None else await publishing.result_replies(p, published, language)
 
-    p, r, group, prev = _run(work)
-    if isinstance(group, Withheld):
-        typer.echo(t(language, "round.group_waiting", k=group.k, n=group.n))
+    replies = _run(work)
+    if replies is None:
+        typer.echo(t(language, "group.unpublished"))
         raise typer.Exit(0)
-    instrument = load_instrument(r.instrument_id)
-    chart = group_chart(instrument, group, language, t(language, "chart.group_title", partnership=p.name, round=r.title), prev)
-    out.write_bytes(chart.png)
-    typer.echo(f"Chart: {out}")
-    typer.echo(chart.alt_text)
-    typer.echo(group_summary(instrument, group, language, p.k_threshold, prev))
+    for reply in replies:
+        if reply.image:
+            out.write_bytes(reply.image)
+            typer.echo(f"Chart: {out}")
+        typer.echo(reply.text)
 
 
 @instruments_app.command("check")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.compose import compose
+from bot.outgoing import compose
 from bot.events import Reply
 from storage import outbox
 from storage.db import Database

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 
 from bot.events import Event, EventKind, Reply
+from bot.flows import consent
 from bot.flows import rounds as round_flow
-from bot.handlers import COMMANDS, onboarding
+from bot.handlers import COMMANDS
 from bot.turn import Turn
 from core.i18n import language_from_hint, t
 from storage.db import Database
@@ -104,7 +105,7 @@ class BotCore:
                 await session.commit()
             if turn.outbox_written and self.on_outbox:
                 self.on_outbox()
-            return turn.replies
+            return turn.finish()
         except IntegrityError as exc:
             if "processedupdate" in str(exc.orig).lower():
                 log.info("duplicate update %s ignored", event.update_key)
@@ -135,9 +136,9 @@ class BotCore:
             return
         awaiting = turn.identity.awaiting
         if awaiting == "consent":
-            await onboarding.on_consent(turn, payload)
+            await consent.on_consent(turn, payload)
         elif awaiting == "language":
-            await onboarding.on_language(turn, payload)
+            await consent.on_language(turn, payload)
         elif awaiting == "round" and turn.identity.active_response_id:
             await round_flow.on_input(turn, payload)
         else:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from core.flow import Choice, InputSpec
 
-__all__ = ["Choice", "Event", "EventKind", "InputSpec", "Reply"]
+__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply"]
 
 
 class EventKind(StrEnum):
@@ -19,6 +19,17 @@ class EventKind(StrEnum):
     """A button press; ``payload`` is the button's value."""
     TEXT = "text"
     """A plain message; ``payload`` is its text."""
+
+
+class Audience(StrEnum):
+    """Who sees a reply; the core decides, adapters only carry it out."""
+
+    CHAT = "chat"
+    """Everyone in the chat the event came from (in a private chat: just the person)."""
+    PERSON = "person"
+    """Only the person, in their private chat with the bot."""
+    EPHEMERAL = "ephemeral"
+    """Only the person, shown in the chat the event came from (Slack ephemeral messages)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Event:
     """For a button on a question: which response and position it was shown for (stale-click check)."""
     deep_link: str | None = None
     """How invite links look on this platform, e.g. ``https://t.me/samson_bot?start={code}``."""
+    can_ephemeral: bool = False
+    """The platform can show a message to one person inside a shared chat (Slack)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +69,8 @@ class Reply:
     """Post in a thread under the message with this reply key (e.g. a summary under its chart)."""
     key: str | None = None
     """A name other replies can thread under."""
-    private: bool = True
-    channel: str | None = None
-    """Where to post; ``None`` is the channel the event came from."""
+    audience: Audience = Audience.CHAT
+    """Who sees it; replies composed from the outbox go to the row's channel."""
     accepts: InputSpec | None = None
     item_id: str | None = None
     progress: tuple[int, int] | None = None
@@ -67,4 +79,5 @@ class Reply:
     """The question these buttons answer; comes back as ``Event.ref``."""
     notice: bool = False
     """A short notice about the user's last action (a toast / ephemeral), not a conversation message."""
-    extra: dict = field(default_factory=dict, compare=False)
+    forget_local_files: bool = False
+    """The person's data was erased: an adapter deletes files it saved for them (console charts)."""

@@ -16,15 +16,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.announce import invite_members
+from bot import round_lifecycle
+from bot.invitations import dm_target, invite_members
 from core.nudges import nudge_step, send_time
+from core.roles import RESIDENT
 from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
 from storage import outbox
 from storage.channels import bindings
 from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
 from storage.db import Database
 from storage.models import Identity, Membership, Partnership, Person, Response, Round, RoundStatus, utcnow
-from storage.rounds import close_round
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -91,7 +92,7 @@ class Planner:
         self.session.add(round_)
         await self.session.flush()
         before = len(self.planned)
-        await invite_members(self.session, round_, planner=self)
+        await invite_members(self.session, round_, self.enqueue)
         log.info("check-in %s opened for %s; %d invited", period, p.slug, len(self.planned) - before)
 
     async def reminders_and_closing(self) -> None:
@@ -104,11 +105,7 @@ class Planner:
             p = await self.session.get(Partnership, round_.partnership_id)
             assert p is not None
             if round_.closes_at <= self.now:
-                await close_round(self.session, round_)
-                for binding in await bindings(self.session, p.id, "partners"):  # type: ignore[arg-type]
-                    await self.enqueue(f"digest:{round_.id}:{binding.id}", platform=binding.platform,
-                                       workspace=binding.workspace, channel=binding.channel, kind="checkin_digest",
-                                       params={"round_id": round_.id, "lang": binding.lang}, partnership_id=p.id)
+                await round_lifecycle.close(self.session, p, round_, enqueue=self.enqueue)
                 continue
             window = round_.closes_at - round_.opened_at
             if self.now >= round_.closes_at - min(timedelta(days=2), window / 2):
@@ -122,11 +119,9 @@ class Planner:
             select(Identity, Person)
             .join(Membership, Membership.person_id == Identity.person_id)
             .join(Person, Person.id == Identity.person_id)
-            .where(Membership.partnership_id == p.id, Membership.role != "resident",
+            .where(Membership.partnership_id == p.id, Membership.role != RESIDENT,
                    col(Identity.person_id).not_in(answered), Identity.unreachable == False)  # noqa: E712
         )).all()
-        from bot.flows.announce import dm_target
-
         for identity, person in rows:
             target = dm_target(identity)
             if target is None:
@@ -182,11 +177,7 @@ class Planner:
         if occasion is None and due < p.created_at:
             return
         tag = occasion or f"week-{due:%Y-%m-%d}"
-        for binding in await bindings(self.session, p.id, "coordinators"):  # type: ignore[arg-type]
-            await self.enqueue(f"summary:{p.id}:{tag}:{binding.id}", platform=binding.platform,
-                               workspace=binding.workspace, channel=binding.channel, kind="summary",
-                               params={"partnership_id": p.id, "lang": binding.lang, "occasion": tag},
-                               partnership_id=p.id)
+        await round_lifecycle.post_summary(self.session, p, tag, self.enqueue)
 
 
 async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool = False) -> list[Planned]:

@@ -6,18 +6,23 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.events import Choice, Event, Reply
+from bot.events import Audience, Choice, Event, Reply
 from core.flow import Prompt
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
-from storage.models import Identity, Partnership, Person
 from storage import outbox
+from storage.models import Identity, Partnership, Person
 from storage.partnerships import get_partnership
 from storage.people import memberships
 
 
 @dataclass
 class Turn:
-    """One event being handled. Handlers write through ``session`` and add to ``replies``."""
+    """One event being handled. Handlers write through ``session`` and add to ``replies``.
+
+    The turn decides each reply's audience: by default only the person sees it
+    (in a shared chat as an ephemeral message where the platform has them, else in
+    their private chat); ``say(..., audience=Audience.CHAT)`` is for the whole chat.
+    """
 
     session: AsyncSession
     event: Event
@@ -35,9 +40,36 @@ class Turn:
         """A message in the person's language."""
         return t(self.lang, key, **params)
 
-    def say(self, text: str, choices: tuple[Choice, ...] | list[Choice] = (), **kw: object) -> None:
-        """Queue a reply."""
-        self.replies.append(Reply(text=text, choices=tuple(choices), **kw))  # type: ignore[arg-type]
+    @property
+    def reachable_privately(self) -> bool:
+        """Whether the bot can write to the person in a private chat (Slack: always; Telegram: once they opened it)."""
+        if self.event.private:
+            return True
+        if self.identity.unreachable:
+            return False
+        return self.event.can_ephemeral or self.identity.dm_channel is not None
+
+    def personal(self, *, rich: bool = False, short: bool = False) -> Audience | None:
+        """Where a reply only the person may see goes; None if nowhere here (they never opened a private chat).
+
+        ``rich`` replies (images, buttons) cannot be ephemeral; ``short`` ones (errors,
+        notices) may be said in a shared chat when nothing else is possible.
+        """
+        if self.event.private:
+            return Audience.CHAT
+        if self.event.can_ephemeral and not rich:
+            return Audience.EPHEMERAL
+        if self.reachable_privately:
+            return Audience.PERSON
+        return Audience.CHAT if short else None
+
+    def say(self, text: str, choices: tuple[Choice, ...] | list[Choice] = (), *,
+            audience: Audience | None = None, **kw: object) -> None:
+        """Queue a reply; without an ``audience``, only the person sees it."""
+        if audience is None:
+            rich = bool(choices) or kw.get("image") is not None
+            audience = self.personal(rich=rich, short=True) or Audience.CHAT
+        self.replies.append(Reply(text=text, choices=tuple(choices), audience=audience, **kw))  # type: ignore[arg-type]
 
     def show(self, prompt: Prompt, ref: str | None = None) -> None:
         """Queue a flow prompt as a reply; ``ref`` ties its buttons to the question."""
@@ -46,8 +78,16 @@ class Turn:
                 text=prompt.text, choices=prompt.choices, accepts=prompt.accepts,
                 item_id=prompt.item_id, progress=prompt.progress, is_error=prompt.is_error,
                 ref=ref if prompt.choices else None,
+                audience=self.personal(rich=bool(prompt.choices), short=True) or Audience.CHAT,
             )
         )
+
+    def finish(self) -> list[Reply]:
+        """The replies, with a pointer in the shared chat when some went to the person's private chat."""
+        if not self.event.private and any(r.audience == Audience.PERSON for r in self.replies):
+            where = Audience.EPHEMERAL if self.event.can_ephemeral else Audience.CHAT
+            self.replies.append(Reply(text=self.t("dm_sent"), audience=where))
+        return self.replies
 
     async def enqueue(self, key: str, **fields: object) -> bool:
         """Decide an outgoing message (see ``storage.outbox``); sent after this turn commits."""

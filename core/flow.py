@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from core.disclosure import Sharing
 from core.i18n import t
 from core.instrument import Instrument, Item
 
@@ -20,6 +21,7 @@ CANT_SAY = {"na", "?", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "
 SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"}
 IDEA = {"idea", "/idea", "idé", "ide", "💡"}
 IDEA_PREFIXES = ("idea:", "idé:", "ide:")
+SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class FlowState:
     position: int = 0
     awaiting_idea: bool = False
     finished: bool = False
+    choosing_sharing: bool = False
+    """An idea was just typed; its author is choosing who may see it."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,14 @@ class RecordIdea:
 
 
 @dataclass(frozen=True)
+class ShareIdea:
+    """Effect: the author's choice of who may see the idea for an item."""
+
+    item_id: str
+    sharing: Sharing
+
+
+@dataclass(frozen=True)
 class Completed:
     """Effect: the respondent answered the last item."""
 
@@ -111,7 +123,7 @@ class Paused:
     """Effect: the respondent paused; the state stays where it is."""
 
 
-Effect = RecordAnswer | RecordIdea | Completed | Paused
+Effect = RecordAnswer | RecordIdea | ShareIdea | Completed | Paused
 
 
 @dataclass(frozen=True)
@@ -217,7 +229,9 @@ def begin(instrument: Instrument, state: FlowState, ctx: FlowContext) -> Step:
     prompts = []
     if state.position == 0 and not ctx.answers and instrument.intro:
         prompts.append(Prompt(f"{instrument.title.get(ctx.lang)}\n{instrument.intro.get(ctx.lang)}"))
-    if state.awaiting_idea:
+    if state.choosing_sharing:
+        prompts.append(_sharing_prompt(instrument, state, ctx.lang))
+    elif state.awaiting_idea:
         prompts.append(_idea_prompt(instrument, state, ctx.lang))
     else:
         prompts.append(question(instrument, state, ctx, header=True))
@@ -235,13 +249,32 @@ def _idea_prompt(instrument: Instrument, state: FlowState, lang: str) -> Prompt:
     )
 
 
+def _sharing_prompt(instrument: Instrument, state: FlowState, lang: str) -> Prompt:
+    item = instrument.items[state.position]
+    return Prompt(
+        t(lang, "idea.share_ask"),
+        choices=tuple(Choice(s.value, t(lang, f"idea.share.{s.value}")) for s in SHARING_ORDER),
+        item_id=item.id,
+        accepts=InputSpec("choice"),
+    )
+
+
+def _sharing_of(raw: str, lang: str) -> Sharing | None:
+    norm = _norm(raw)
+    for number, sharing in enumerate(SHARING_ORDER, start=1):
+        if norm in {sharing.value, str(number), _norm(t(lang, f"idea.share.{sharing.value}"))}:
+            return sharing
+    return None
+
+
 def _error(instrument: Instrument, state: FlowState, ctx: FlowContext, message: str) -> Step:
     """Re-prompt the same item after ``message``, changing nothing."""
-    follow = (
-        _idea_prompt(instrument, state, ctx.lang)
-        if state.awaiting_idea
-        else question(instrument, state, ctx, header=False)
-    )
+    if state.choosing_sharing:
+        follow = _sharing_prompt(instrument, state, ctx.lang)
+    elif state.awaiting_idea:
+        follow = _idea_prompt(instrument, state, ctx.lang)
+    else:
+        follow = question(instrument, state, ctx, header=False)
     return Step(state, [Prompt(message, is_error=True), follow])
 
 
@@ -303,6 +336,16 @@ def advance(instrument: Instrument, state: FlowState, raw: str, ctx: FlowContext
     if norm in PAUSE:
         return Step(replace(state, awaiting_idea=False), [Prompt(t(lang, "flow.paused"))], [Paused()])
 
+    if state.choosing_sharing:
+        back = replace(state, choosing_sharing=False)
+        if norm in BACK or norm in SKIP or norm in {"cancel", "avbryt"}:
+            return Step(back, [Prompt(t(lang, "idea.kept_for_coordinators")), question(instrument, back, ctx)])
+        sharing = _sharing_of(raw, lang)
+        if sharing is None:
+            return _error(instrument, state, ctx, t(lang, "idea.share_required"))
+        prompts = [Prompt(t(lang, f"idea.saved.{sharing.value}")), question(instrument, back, ctx, header=False)]
+        return Step(back, prompts, [ShareIdea(item.id, sharing)])
+
     if norm in BACK:
         if state.awaiting_idea:
             back = replace(state, awaiting_idea=False)
@@ -351,6 +394,5 @@ def _save_idea(instrument: Instrument, state: FlowState, ctx: FlowContext, raw: 
         return _error(
             instrument, waiting, ctx, t(ctx.lang, "err.too_long", length=len(text), max=item.max_length)
         )
-    back = replace(state, awaiting_idea=False)
-    prompts = [Prompt(t(ctx.lang, "idea.saved")), question(instrument, back, ctx, header=False)]
-    return Step(back, prompts, [RecordIdea(item.id, text)])
+    choosing = replace(state, awaiting_idea=False, choosing_sharing=True)
+    return Step(choosing, [_sharing_prompt(instrument, choosing, ctx.lang)], [RecordIdea(item.id, text)])

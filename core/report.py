@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from core.charts import SpiderSpec, render_spider
 from core.i18n import t
 from core.instrument import Instrument
-from core.scoring import GroupProfile, Profile, deltas, field_means, weakest_statements
+from core.disclosure import Reason
+from core.results import (
+    Snapshot, field_scores, field_weights, group_field_scores, statement_weights, weakest, widest_spread,
+    withheld_count,
+)
+from core.scoring import Profile, deltas
 
 
 @dataclass(frozen=True)
@@ -141,14 +146,20 @@ def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[C
 
 
 def group_chart(
-    instrument: Instrument, group: GroupProfile, lang: str, title: str, previous: GroupProfile | None = None
+    instrument: Instrument, snap: Snapshot, lang: str, title: str, previous: Snapshot | None = None
 ) -> Chart:
-    """The group overview chart, with the previous round overlaid when given."""
-    weights = {f: s.mean for f, s in group.field_weights.items()}
+    """The group overview chart from a published snapshot, with the previous round's overlaid when given."""
     return overview_chart(
-        instrument, lang, title, field_means(group), weights,
-        previous=field_means(previous) if previous else None, filename="samson-group.png",
+        instrument, lang, title, field_scores(instrument, snap), field_weights(instrument, snap),
+        previous=field_scores(instrument, previous) if previous else None, filename="samson-group.png",
     )
+
+
+def group_drilldown(instrument: Instrument, snap: Snapshot, lang: str, field_id: str) -> Chart:
+    """One field's group drill-down from a published snapshot (withheld statements have no point)."""
+    means = {item_id: snap.mean(item_id) for item_id in snap.items}
+    return drilldown_chart(instrument, lang, field_id, means, statement_weights(instrument, snap),
+                           f"samson-group-{field_id}.png")
 
 
 def kind_label(lang: str, kind: str) -> str:
@@ -156,29 +167,40 @@ def kind_label(lang: str, kind: str) -> str:
     return t(lang, f"kind.{kind}")
 
 
-def group_summary(
-    instrument: Instrument, group: GroupProfile, lang: str, k: int, previous: GroupProfile | None = None
-) -> str:
-    """The text summary under a group chart: spread, weakest sub-themes and kinds."""
+def withheld_reason(lang: str, reason: Reason, k: int) -> str:
+    """Why figures are not shown, in plain words."""
+    return t(lang, f"withheld.{reason.value}", k=k)
+
+
+def group_summary(instrument: Instrument, snap: Snapshot, lang: str, previous: Snapshot | None = None) -> str:
+    """The text under a group chart: field scores, weakest sub-themes, spread, breakdown, and what is withheld."""
     labels = field_labels(instrument, lang)
-    lines = [t(lang, "report.group_head", n=group.n)]
-    for fid, stat in group.fields.items():
-        lines.append(f"• {labels[fid]}: {fmt(lang, stat.mean)} (± {fmt(lang, stat.sd)})")
-    weakest = weakest_statements(instrument, group)
-    if weakest:
+    scores = field_scores(instrument, snap)
+    lines = [t(lang, "report.group_head", n=snap.respondents)]
+    for fid, score in scores.items():
+        lines.append(f"• {labels[fid]}: {fmt(lang, score)}")
+    weakest_items = weakest(instrument, snap)
+    if weakest_items:
         names = ", ".join(
             f"{instrument.item(i).subtheme.get(lang)} {fmt(lang, v)}"  # type: ignore[union-attr]
-            for i, v in weakest
+            for i, v in weakest_items
         )
         lines.append(t(lang, "report.weakest", items=names))
+    spread = widest_spread(instrument, snap)
+    if spread:
+        item_id, cell = spread
+        lines.append(t(lang, "report.spread", subtheme=instrument.item(item_id).subtheme.get(lang),  # type: ignore[union-attr]
+                       sd=fmt(lang, cell.sd), n=cell.n))
     if previous:
-        sentence = _change_sentence(labels, field_means(group), field_means(previous), lang)
+        sentence = _change_sentence(labels, scores, field_scores(instrument, previous), lang)
         if sentence:
             lines.append(sentence)
-    for kind, stats in group.by_kind.items():
-        if stats is None:
-            lines.append(t(lang, "report.kind_withheld", kind=kind_label(lang, kind), k=k))
-        else:
-            best = ", ".join(f"{labels[f]} {fmt(lang, s.mean)}" for f, s in stats.items())
-            lines.append(f"{kind_label(lang, kind)}: {best}")
+    kinds = group_field_scores(instrument, snap)
+    for kind, kind_scores in kinds.items():
+        shown = ", ".join(f"{labels[f]} {fmt(lang, v)}" for f, v in kind_scores.items())
+        lines.append(f"{kind_label(lang, kind)}: {shown}")
+    if not kinds:
+        lines.append(t(lang, "report.breakdown_withheld", k=snap.k))
+    for reason, count in sorted(withheld_count(snap).items()):
+        lines.append(t(lang, "report.withheld_items", n=count) + " " + withheld_reason(lang, reason, snap.k))
     return "\n".join(lines)

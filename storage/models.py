@@ -144,6 +144,8 @@ class Membership(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     role: str = Field(default=Role.partner.value, max_length=16)
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")
+    """The invite it was made from; declining consent gives the use back."""
     joined_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -195,6 +197,8 @@ class Response(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     position: int = Field(default=0)
     awaiting_idea: bool = Field(default=False)
+    choosing_sharing: bool = Field(default=False)
+    """An idea was typed; who may see it is asked next."""
     completed_at: datetime | None = _ts(nullable=True)
     started_at: datetime = _ts(nullable=False, default=utcnow)
     updated_at: datetime = _ts(nullable=False, default=utcnow)
@@ -220,7 +224,28 @@ class ActionIdea(SQLModel, table=True):
     response_id: int = Field(foreign_key="response.id", index=True)
     item_id: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    sharing: str | None = Field(default=None, max_length=16)
+    """The author's choice (``core.disclosure.Sharing``); none yet counts as coordinators only."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Publication(SQLModel, table=True):
+    """A published snapshot of a round's group result; later ones are checked against it.
+
+    ``figures`` is a ``core.results.Snapshot`` as JSON (only what the gate allows);
+    ``ledger`` holds, per item, the sets of responses behind the figures shown.
+    """
+
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    number: int
+    occasion: str = Field(max_length=16)
+    """'closed' or 'interim'."""
+    respondents: int
+    figures: str = Field(sa_column=Column(Text, nullable=False))
+    ledger: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class ProcessedUpdate(SQLModel, table=True):

@@ -142,6 +142,7 @@ async def redeem_invite(session: AsyncSession, code: str, person_id: int) -> tup
         partnership_id=invite.partnership_id,
         organisation_id=invite.organisation_id,
         role=invite.role,
+        invite_id=invite.id,
     )
     session.add_all([invite, membership])
     await session.flush()

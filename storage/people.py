@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ActionIdea, Answer, Identity, Membership, Organisation, Partnership, Person, Response, Round
+from storage.models import (
+    ActionIdea, Answer, Contact, Identity, Invite, Membership, Organisation, Outbox, Partnership, Person, Response, Round,
+)
 
 
 async def resolve_identity(
@@ -49,6 +51,12 @@ async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membe
     return [(m, p) for m, p in (await session.exec(query)).all()]
 
 
+async def membership_in(session: AsyncSession, person_id: int, partnership_id: int) -> Membership | None:
+    """A person's membership in one partnership, if any."""
+    query = select(Membership).where(Membership.person_id == person_id, Membership.partnership_id == partnership_id)
+    return (await session.exec(query)).first()
+
+
 async def export_person(session: AsyncSession, person: Person) -> dict:
     """Everything stored about a person, as plain data."""
     identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
@@ -79,16 +87,45 @@ async def export_person(session: AsyncSession, person: Person) -> dict:
 
 
 async def erase_person(session: AsyncSession, person: Person) -> None:
-    """Delete a person and everything tied to them."""
+    """Delete every row about a person: answers, ideas, responses, contacts they logged, memberships,
+    messages addressed to them, identities, and the person.
+
+    Published snapshots keep only group figures; the person's answers drop out of later ones.
+    """
     response_ids = select(Response.id).where(Response.person_id == person.id)
+    identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
+    for identity in identities:
+        targets = [c for c in (identity.dm_channel, identity.user_id) if c]
+        await session.exec(delete(Outbox).where(  # type: ignore[call-overload]
+            Outbox.platform == identity.platform, Outbox.workspace == identity.workspace,
+            col(Outbox.channel).in_(targets)))
+    mentions = (f'%"person_id": {person.id},%', f'%"person_id": {person.id}}}%')
+    await session.exec(delete(Outbox).where(or_(*(col(Outbox.params).like(m) for m in mentions))))  # type: ignore[call-overload]
     await session.exec(update(Identity).where(Identity.person_id == person.id).values(active_response_id=None))  # type: ignore[call-overload]
     await session.exec(delete(Answer).where(col(Answer.response_id).in_(response_ids)))  # type: ignore[call-overload]
     await session.exec(delete(ActionIdea).where(col(ActionIdea.response_id).in_(response_ids)))  # type: ignore[call-overload]
     await session.exec(delete(Response).where(Response.person_id == person.id))  # type: ignore[call-overload]
+    await session.exec(delete(Contact).where(Contact.person_id == person.id))  # type: ignore[call-overload]
     await session.exec(delete(Membership).where(Membership.person_id == person.id))  # type: ignore[call-overload]
     await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
     await session.delete(person)
     await session.flush()
+
+
+async def leave_unconsented(session: AsyncSession, person: Person) -> int:
+    """After declining consent: drop the person's memberships and give their invites' uses back."""
+    rows = (await session.exec(select(Membership).where(Membership.person_id == person.id))).all()
+    for membership in rows:
+        if membership.invite_id is not None:
+            invite = await session.get(Invite, membership.invite_id)
+            if invite is not None and invite.uses > 0:
+                invite.uses -= 1
+                session.add(invite)
+        await session.delete(membership)
+    await session.exec(update(Identity).where(Identity.person_id == person.id)  # type: ignore[call-overload]
+                       .values(current_partnership_id=None, active_response_id=None, awaiting=None))
+    await session.flush()
+    return len(rows)
 
 
 async def mark_unreachable(session: AsyncSession, platform: str, workspace: str, channel: str) -> None:

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.flow import Answer as FlowAnswer
 from core.instrument import load_instrument
+from core.roles import counts_as_expected
 from storage.models import (
     ActionIdea,
     Answer,
@@ -164,9 +165,18 @@ async def save_idea(session: AsyncSession, response_id: int, item_id: str, text:
     """Store an action idea, replacing an earlier one for the same item."""
     query = select(ActionIdea).where(ActionIdea.response_id == response_id, ActionIdea.item_id == item_id)
     row = (await session.exec(query)).first() or ActionIdea(response_id=response_id, item_id=item_id, text=text)
-    row.text, row.created_at = text, utcnow()
+    row.text, row.sharing, row.created_at = text, None, utcnow()
     session.add(row)
     await session.flush()
+
+
+async def share_idea(session: AsyncSession, response_id: int, item_id: str, sharing: str) -> None:
+    """Record who may see the idea for an item, as its author chose."""
+    query = select(ActionIdea).where(ActionIdea.response_id == response_id, ActionIdea.item_id == item_id)
+    row = (await session.exec(query)).first()
+    if row is not None:
+        row.sharing = sharing
+        session.add(row)
 
 
 @dataclass(frozen=True)
@@ -200,15 +210,15 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
     for org_id, name, kind in named:
         done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
         started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and not r.completed_at)
-        count = sum(1 for m in members if m.organisation_id == org_id and m.role != "coordinator")
+        count = sum(1 for m in members if m.organisation_id == org_id and counts_as_expected(m.role, round_.audience))
         if org_id is None and not (done or started):
             continue
         result.append(OrgParticipation(name, kind, count, done, started))
     return result
 
 
-async def completed_answers(session: AsyncSession, round_: Round) -> list[tuple[dict[str, FlowAnswer], str]]:
-    """Each completed response's answers with its organisation kind, for aggregation."""
+async def completed_answers(session: AsyncSession, round_: Round) -> list[tuple[int, dict[str, FlowAnswer], str]]:
+    """Each completed response's id, answers and organisation kind, for aggregation."""
     rows = (
         await session.exec(
             select(Response, Organisation.kind)
@@ -221,7 +231,7 @@ async def completed_answers(session: AsyncSession, round_: Round) -> list[tuple[
     if ids:
         for a in (await session.exec(select(Answer).where(col(Answer.response_id).in_(ids)))).all():
             answers[a.response_id][a.item_id] = FlowAnswer(a.number, a.text)
-    return [(answers[r.id], kind or "other") for r, kind in rows]  # type: ignore[index]
+    return [(r.id, answers[r.id], kind or "other") for r, kind in rows]  # type: ignore[misc,index]
 
 
 async def count_completed(session: AsyncSession, round_id: int) -> int:

@@ -101,3 +101,11 @@ def full_answers(seed_value: int = 0) -> list[str]:
 async def join(u: ScriptedUser, code: str, lang: str = "en") -> str:
     """Join with a code, consent and pick a language; the round starts."""
     return await u.say(f"/start {code}", "yes", lang)
+
+
+async def close_as_coordinator(u: ScriptedUser, seed: Seed) -> str:
+    """A coordinator joins in the console and closes the open round, which publishes its result."""
+    await u.say(f"/start {seed.codes['coordinator']}", "yes", "en", "pause")
+    out = await u.say("/round close")
+    assert "is closed" in out, out
+    return out

@@ -69,13 +69,17 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     assert "Total completed: 2" in status
     assert "10.0" not in status and "w.openness" not in status  # never what they answered
 
-    assert "at least 3 people" in ok("results", "fjordbyen", "--lang", "en")
+    assert "No group profile has been published yet" in ok("results", "fjordbyen", "--lang", "en")
+    assert "fewer than 3 people" in fails("round", "publish", "fjordbyen")  # 2 completed: nothing to publish
     asyncio.run(_answer(env, codes[0], "dina", tmp_path))
+    assert "No group profile has been published yet" in ok("results", "fjordbyen", "--lang", "en")  # never live
+    assert "interim result of 'Høst 2026' over 3 responses" in ok("round", "publish", "fjordbyen")
     out = ok("results", "fjordbyen", "--lang", "sv", "--out", "g.png")
-    assert "Gruppprofil över 3 svar" in out
+    assert "Gruppprofil över 3 svar" in out and "(preliminär)" in out
     assert Image.open(tmp_path / "g.png").size == (600, 600)
 
-    assert "Closed round" in ok("round", "close", "fjordbyen")
+    assert "Closed round 'Høst 2026'" in ok("round", "close", "fjordbyen")
+    assert "(preliminär)" not in ok("results", "fjordbyen", "--lang", "sv", "--out", "g.png")
     assert "already closed" in fails("round", "close", "fjordbyen")
     ok("round", "open", "fjordbyen")
     assert "#2" in ok("round", "status", "fjordbyen")

@@ -6,8 +6,8 @@ from PIL import Image
 from sqlmodel import func, select
 
 from bot.events import Event, EventKind
-from storage.models import ActionIdea, Answer, Response
-from tests.conftest import full_answers, join
+from storage.models import ActionIdea, Answer, Invite, Membership, Response
+from tests.conftest import close_as_coordinator, full_answers, join
 
 
 async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> None:
@@ -18,23 +18,28 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
     out = await anna.say(*full_answers(0))
     assert "Thank you! You have answered all 54 questions." in out
     assert "[chart: " in out and "Your profile (only you can see this)" in out
-    assert "The group profile appears once at least 3 people have completed (now: 1)" in out
+    assert "The group profile is published when the round closes" in out
     assert Image.open(anna.adapter.saved[-1]).format == "PNG"
 
     await join(bo, seed.codes["gronn"], "sv")
     out = await bo.say(*full_answers(1))
-    assert "Gruppprofilen visas när minst 3 har slutfört (nu: 2)" in out
-    assert "Gruppprofilen visas när minst 3 har slutfört (nu: 2)" in await bo.say("/group")
+    assert "Gruppprofilen publiceras när omgången avslutas" in out
+    assert "Ingen gruppprofil är publicerad ännu" in await bo.say("/group")
 
     await join(cecilie, seed.codes["gronn"], "nb")
     out = await cecilie.say(*full_answers(2))
-    assert "Nå har 3 fullført – gruppeprofilen er klar" in out
-    assert "Gruppeprofil over 3 besvarelser" in out
-    assert "Bydel Øst: SAMSON-profil, Vår" in out
-    assert len(cecilie.adapter.saved) == 2  # own chart + group chart
-    # the first partner can now see the group profile too, in English
+    assert "Gruppeprofilen publiseres når runden avsluttes" in out
+    assert "Gruppeprofil over" not in out and len(cecilie.adapter.saved) == 1  # only her own chart
+    assert "Ingen gruppeprofil er publisert ennå" in await cecilie.say("/group")  # never a live figure
+
+    await close_as_coordinator(user("koordinator"), seed)
+    out = await cecilie.say("/group")
+    assert "Gruppeprofil over 3 besvarelser" in out and "Bydel Øst: SAMSON-profil, Vår" in out
+    # the first partner sees the same published snapshot, in English; one municipality respondent: no breakdown
     out = await anna.say("/group")
-    assert "Group profile over 3 responses" in out and "Municipality: fewer than 3 responses, not shown." in out
+    assert "Group profile over 3 responses" in out
+    assert "The breakdown by kind of organisation appears once each kind and the rest have at least 3" in out
+    assert "Municipality:" not in out
     async with db.session() as s:
         completed = (await s.exec(select(func.count()).select_from(Response).where(Response.completed_at.is_not(None)))).one()
         assert completed == 3
@@ -43,8 +48,10 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
 async def test_action_idea_back_and_results(user, seed, db) -> None:
     u = user("dag")
     await join(u, seed.codes["kommune"])
-    out = await u.say("8", "7", "6", "9", "idea", "Meet at the library, not the town hall", "7")
-    assert "Idea saved" in out and "(6 of 54)" in out
+    out = await u.say("8", "7", "6", "9", "idea", "Meet at the library, not the town hall")
+    assert "Who may see this idea?" in out and "b) Everyone, without my name" in out
+    out = await u.say("b", "7")
+    assert "Idea saved; it will be shared without your name" in out and "(6 of 54)" in out
     out = await u.say("back")
     assert "(5 of 54)" in out and "(Your answer so far: 7)" in out
     await u.say("3")
@@ -53,6 +60,7 @@ async def test_action_idea_back_and_results(user, seed, db) -> None:
     async with db.session() as s:
         idea = (await s.exec(select(ActionIdea))).one()
         assert idea.item_id == "eq.trust" and idea.text.startswith("Meet at the library")
+        assert idea.sharing == "anonymous"
         trust = (await s.exec(select(Answer).where(Answer.item_id == "eq.trust"))).one()
         assert trust.number == 3  # changed after going back, still one row
 
@@ -111,14 +119,17 @@ async def test_onboarding_errors(user, seed) -> None:
     assert "/resume" in await u.say("/help")
 
 
-async def test_declined_consent_blocks_answers(user, seed, db) -> None:
+async def test_declined_consent_leaves_no_membership_and_frees_the_invite(user, seed, db) -> None:
     u = user("hans")
     out = await u.say(f"/start {seed.codes['kommune']}", "no")
-    assert "ingenting om svarene dine blir lagret" in out
-    out = await u.say("/resume")
-    assert "Godtar du dette?" in out
+    assert "du er ikke med, og ingenting om deg blir brukt" in out
+    assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
     async with db.session() as s:
         assert (await s.exec(select(Response))).all() == []
+        assert (await s.exec(select(Membership))).all() == []
+        assert (await s.exec(select(Invite).where(Invite.code == seed.codes["kommune"]))).one().uses == 0
+    # changing their mind later works with the same code
+    assert "(1 av 54)" in await u.say(f"/start {seed.codes['kommune']}", "ja", "nb")
 
 
 async def test_lang_command_switches_mid_round(user, seed) -> None:
@@ -165,6 +176,7 @@ async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
         await join(person, seed.codes["kommune" if i == 0 else "gronn"])
         await person.say(*full_answers(i))
     lea = people[0]
+    await close_as_coordinator(user("koordinator"), seed)
     out = await lea.say("/results 3")
     assert "Spider chart for \"Communication\"" in out and "3-1 Regular contact" in out
     assert lea.adapter.saved[-1].name.endswith("samson-communication.png")

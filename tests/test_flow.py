@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import yaml
 
+from core.disclosure import Sharing
 from core.flow import (
+    ShareIdea,
     Answer, Completed, FlowContext, FlowState, Paused, RecordAnswer, RecordIdea, advance, begin,
 )
 from core.instrument import load_instrument, parse_instrument
@@ -67,7 +69,20 @@ def test_action_idea_flow() -> None:
     assert long.effects == [] and "too long (10000 characters)" in long.prompts[0].text
     saved = advance(SAMSON, asking.state, "Meet at the library", EN)
     assert saved.effects == [RecordIdea("eq.trust", "Meet at the library")]
-    assert saved.state == state  # back to answering the same statement
+    # the author chooses who may see it, then answers the same statement
+    sharing = saved.prompts[-1]
+    assert saved.state.choosing_sharing and "Who may see this idea?" in sharing.text
+    assert [c.value for c in sharing.choices] == ["named", "anonymous", "coordinators"]
+    unclear = advance(SAMSON, saved.state, "maybe", EN)
+    assert unclear.effects == [] and unclear.prompts[0].is_error and unclear.state == saved.state
+    chosen = advance(SAMSON, saved.state, "anonymous", EN)
+    assert chosen.effects == [ShareIdea("eq.trust", Sharing.ANONYMOUS)] and chosen.state == state
+    assert "without your name" in chosen.prompts[0].text and chosen.prompts[-1].item_id == "eq.trust"
+    assert advance(SAMSON, saved.state, "1", EN).effects == [ShareIdea("eq.trust", Sharing.NAMED)]
+    kept = advance(SAMSON, saved.state, "back", EN)
+    assert kept.effects == [] and kept.state == state and "coordinators only" in kept.prompts[0].text
+    paused = advance(SAMSON, saved.state, "pause", EN)
+    assert paused.state.choosing_sharing  # a resume asks again
     inline = advance(SAMSON, state, "idea: Shared lunch", EN)
     assert inline.effects == [RecordIdea("eq.trust", "Shared lunch")]
     cancel = advance(SAMSON, asking.state, "cancel", EN)

@@ -22,7 +22,7 @@ def _samson(db: Path, workdir: Path, stdin: str, *args: str) -> str:
 
 def test_resume_in_new_process(tmp_path: Path) -> None:
     db = tmp_path / "samson.db"
-    first = _samson(db, tmp_path, "yes\nen\n8\n7\n6\n5\n9\nidea\nNeutral meeting place\npause\n")
+    first = _samson(db, tmp_path, "yes\nen\n8\n7\n6\n5\n9\nidea\nNeutral meeting place\nb\npause\n")
     assert "(5 of 54)" in first and "Idea saved" in first and "Paused" in first
 
     second = _samson(db, tmp_path, "3\n")
@@ -37,6 +37,6 @@ def test_resume_in_new_process(tmp_path: Path) -> None:
 def test_quit_mid_idea_resumes_at_same_statement(tmp_path: Path) -> None:
     db = tmp_path / "samson.db"
     _samson(db, tmp_path, "yes\nen\n8\n7\n6\n5\nidea\n")  # EOF while asked for an idea
-    again = _samson(db, tmp_path, "Shared lunch\n4\n")
+    again = _samson(db, tmp_path, "Shared lunch\nb\n4\n")
     assert "Type your idea for action on \"Trust\"" in again
     assert "Idea saved" in again and "(6 of 54)" in again

@@ -11,18 +11,19 @@ import pytest
 import time_machine
 from sqlmodel import func, select
 
+from bot import publishing
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.runtime import Runtime
 from bot.scheduler import run_tick
 from core.instrument import load_instrument
-from core.scoring import weakest_statements
+from core.results import weakest
 from storage.channels import bind_channel
 from storage.contacts import record_contact
 from storage.db import Database
 from storage.models import Contact, Identity, Membership, Organisation, Outbox, Partnership, Person, Round
 from storage.partnerships import add_organisation, create_partnership
-from storage.rounds import open_round
+from storage.rounds import close_round, open_round
 from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram
 from tests.seeding import completed_person
 
@@ -77,13 +78,21 @@ async def build(db_url: str, fake: FakeTelegram, created: datetime, *, k: int = 
             for org in orgs.values():
                 await record_contact(s, org, "monthly", kind="meeting", source="partner", at=created)
             if samson_done:
-                round_ = await open_round(s, p, "samson", title="Vår 2027")
-                for n in range(samson_done):
-                    await completed_person(s, round_, orgs["B"].id, f"Done {n}", seed=n)
+                await closed_samson_round(s, p, orgs["B"].id, "Vår 2027", samson_done)
             await s.commit()
             world = World(db_url, p.id, {key: org.id for key, org in orgs.items()}, people)
     await db.close()
     return world
+
+
+async def closed_samson_round(s, p: Partnership, org_id: int, title: str, done: int) -> Round:
+    """A SAMSON round that ``done`` people completed, closed and published (without announcing it)."""
+    round_ = await open_round(s, p, "samson", title=title)
+    for n in range(done):
+        await completed_person(s, round_, org_id, f"{title} {n}", seed=n)
+    await close_round(s, round_)
+    await publishing.publish(s, p, round_, "closed")
+    return round_
 
 
 @pytest.fixture
@@ -209,16 +218,13 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     assert "• Øst kommune: 1 of 2" in digest and "• Grønn Vekst AS: 1 of 3" in digest
     assert "Joint workshop in March" in digest
     instrument = load_instrument("samson")
-    from bot.flows.samson import group_profile
-
     db = Database(db_url)
     async with db.session() as s:
-        samson = (await s.exec(select(Round).where(Round.instrument_id == "samson"))).one()
-        group = await group_profile(s, samson, 2)
+        published = await publishing.latest(s, await s.get(Partnership, world.partnership_id))
         closed = (await s.exec(select(Round).where(Round.instrument_id == "checkin"))).one()
     await db.close()
-    weakest = instrument.item(weakest_statements(instrument, group, 1)[0][0])
-    assert weakest.subtheme.get("en") in digest and "next month" in digest
+    lowest = instrument.item(weakest(instrument, published.snapshot, 1)[0][0])
+    assert lowest.subtheme.get("en") in digest and "next month" in digest
     assert closed.status == "closed"
 
 
@@ -259,23 +265,21 @@ async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, d
         assert await tick_and_send(runtime) == []
     photo = next(s for s in fake.to(COORDINATORS) if s.photo)
     assert photo.photo.startswith(b"\x89PNG") and len(photo.photo) > 5000
-    assert photo.text.startswith("📋 Weekly summary") and "3 of" in photo.text
+    assert photo.text.startswith("📋 Weekly summary") and "no open rounds" in photo.text
     thread = next(s for s in fake.to(COORDINATORS) if s.reply_to == photo.message_id)
     assert "Group profile over 3" in thread.text and "Weakest sub-themes" in thread.text
     assert "Contact health" in thread.text and "@" not in photo.text + thread.text
 
-    db = Database(db_url)  # with k above the number of respondents, no aggregate is shown
+    db = Database(db_url)  # a newer round closed with fewer than k respondents: nothing of it is shown
     async with db.session() as s:
-        p = await s.get(Partnership, world.partnership_id)
-        p.k_threshold = 4
-        s.add(p)
+        await closed_samson_round(s, await s.get(Partnership, world.partnership_id), world.orgs["A"], "Høst", 2)
         await s.commit()
     await db.close()
     with time_machine.travel(local(2027, 1, 18, 8, 0, 30), tick=False):
         await tick_and_send(runtime)
     latest = [s for s in fake.to(COORDINATORS)][-2:]
     assert not any(s.photo for s in latest)
-    assert "appears once at least 4 have completed (now: 3)" in latest[-1].text
+    assert "no figure can be shown yet: 2 responses, and each figure needs at least 3" in latest[-1].text
     assert "Group profile" not in latest[-1].text
 
 

@@ -1,4 +1,4 @@
-"""Scoring: field means, weighting, aggregation with the k threshold, deltas."""
+"""Scoring of one respondent: field means, weighting, deltas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from core.flow import Answer
 from core.instrument import load_instrument
-from core.scoring import GroupProfile, Withheld, aggregate, deltas, person_profile, weakest_statements
+from core.scoring import deltas, person_profile
 
 SAMSON = load_instrument("samson")
 
@@ -45,30 +45,5 @@ def test_weighting_follows_the_values_of_statements() -> None:
     assert profile.field_weights["communication"] == pytest.approx(expected)
 
 
-def test_aggregate_withheld_below_k() -> None:
-    two = [(person_profile(SAMSON, answers(5)), "municipality")] * 2
-    assert aggregate(two, k=3) == Withheld(n=2, k=3)
-
-
-def test_aggregate_mean_spread_and_kinds() -> None:
-    rows = [
-        (person_profile(SAMSON, answers(4)), "municipality"),
-        (person_profile(SAMSON, answers(6)), "municipality"),
-        (person_profile(SAMSON, answers(8)), "municipality"),
-        (person_profile(SAMSON, answers(2)), "social_enterprise"),
-    ]
-    group = aggregate(rows, k=3)
-    assert isinstance(group, GroupProfile) and group.n == 4
-    assert group.fields["equality"].mean == pytest.approx(5.0)
-    assert group.fields["equality"].sd == pytest.approx(2.236, abs=1e-3)
-    assert group.by_kind["municipality"]["equality"].mean == pytest.approx(6.0)
-    assert group.by_kind["social_enterprise"] is None  # only one: never shown
-
-
-def test_deltas_and_weakest() -> None:
+def test_deltas() -> None:
     assert deltas({"a": 7.0, "b": None, "c": 5.0}, {"a": 5.5, "b": 3.0}) == {"a": 1.5}
-    a = answers(7)
-    a["an.plans"] = Answer(number=1)
-    a["co.regular"] = Answer(number=2)
-    group = aggregate([(person_profile(SAMSON, a), "ngo")] * 3, k=3)
-    assert [i for i, _ in weakest_statements(SAMSON, group)][:2] == ["an.plans", "co.regular"]

@@ -119,8 +119,12 @@ async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: Fake
             answered = next(m for m in fake.messages if m.ts == question.ts)
             assert not answered.buttons() and "✓" in json.dumps(answered.blocks, ensure_ascii=False)
     assert await count(db_url, Answer) == 3 * len(items)
+    assert "published when the round closes" in fake.in_channel("DU4")[-1].text
+    assert not any(m.files for m in fake.in_channel("C1"))  # no live figures while the round is open
 
-    # The group chart goes into the bound channel as an uploaded PNG, with the summary in its thread.
+    # Closing the round publishes it: the chart goes into the bound channel as an uploaded PNG,
+    # with the summary in its thread.
+    await driver.command("U1", "C1", "round close")
     chart = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if m.files), None))
     upload = fake.uploads[chart.files[0]]
     assert upload.startswith(PNG) and len(upload) > 5000

@@ -90,6 +90,10 @@ class ConsoleAdapter:
     def render(self, reply: Reply) -> None:
         """Print a reply: its image path, its text, and its buttons with keys."""
         out = self.stdout
+        if reply.forget_local_files:
+            for path in self.saved:
+                path.unlink(missing_ok=True)
+            self.saved.clear()
         if reply.image is not None:
             self.charts_dir.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")

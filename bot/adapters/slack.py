@@ -25,8 +25,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view
 from bot.adapters.slack_sender import SlackSender
 from bot.dispatch import BotCore
-from bot.events import Event, EventKind, Reply
-from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
+from bot.events import Audience, Event, EventKind, Reply
+from core.i18n import DEFAULT_LANGUAGE, language_from_hint
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -161,7 +161,7 @@ class SlackAdapter:
         name, locale = await self.sender.profile(user)
         return Event(
             platform=PLATFORM, workspace=team, channel=channel, user=user, kind=kind, payload=payload,
-            update_key=key, display_name=name, locale_hint=locale, private=private, ref=ref,
+            update_key=key, display_name=name, locale_hint=locale, private=private, ref=ref, can_ephemeral=True,
         )
 
     def _lang(self, event: Event) -> str:
@@ -189,22 +189,14 @@ class SlackAdapter:
             log.warning("chat.update failed: %s", exc.response.get("error"))
 
     async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
-        """Send a turn's replies: notices and errors ephemerally, private ones in DM, public ones here."""
+        """Send a turn's replies where the core said: this channel, ephemerally here, or the person's DM."""
         if not replies:
             return
         lang = self._lang(event)
-        if event.private:
-            for reply in (r for r in replies if r.notice):
+        for reply in replies:
+            if reply.notice or reply.audience == Audience.EPHEMERAL:
                 await self.sender.ephemeral(event.channel, event.user, reply.text)
-            await self.sender.send(event.workspace, event.channel, [r for r in replies if not r.notice], lang=lang)
-            return
-        public = [r for r in replies if not r.private]
-        quick = [r for r in replies if r.private and (r.notice or r.is_error or not r.choices and len(replies) == 1)]
-        private = [r for r in replies if r.private and r not in quick]
-        for reply in quick:
-            await self.sender.ephemeral(event.channel, event.user, reply.text)
-        if public:
-            await self.sender.send(event.workspace, event.channel, public, lang=lang)
-        if private:
-            await self.sender.send(event.workspace, event.user, private, lang=lang)
-            await self.sender.ephemeral(event.channel, event.user, t(lang, "dm_sent"))
+        for target, audience in ((event.channel, Audience.CHAT), (event.user, Audience.PERSON)):
+            batch = [r for r in replies if not r.notice and r.audience == audience]
+            if batch:
+                await self.sender.send(event.workspace, target, batch, lang=lang)

@@ -21,7 +21,7 @@ from bot.adapters.telegram_sender import TelegramSender, parse_callback
 from bot.config import Settings
 from bot.delivery import Unreachable
 from bot.dispatch import BotCore
-from bot.events import Event, EventKind, Reply
+from bot.events import Audience, Event, EventKind, Reply
 from core.i18n import LANGUAGES, t
 from storage.people import mark_unreachable
 
@@ -172,11 +172,11 @@ class TelegramAdapter:
         )
 
     async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
-        """Private replies go to the person's private chat, public ones where the event came from."""
+        """Replies for the person go to their private chat; the rest where the event came from."""
         if not replies:
             return
-        here = [r for r in replies if event.private or not r.private or r.is_error]
-        private = [r for r in replies if r not in here]
+        private = [r for r in replies if r.audience == Audience.PERSON]
+        here = [r for r in replies if r.audience != Audience.PERSON]
         for target, batch in ((event.channel, here), (event.user, private)):
             if not batch:
                 continue

@@ -9,24 +9,18 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.events import Choice
-from bot.flows import samson
-from bot.flows.announce import eligible
+from bot.flows import checkins, samson
+from bot.invitations import minutes
 from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
-from storage.models import Membership, Organisation, Response, Round, RoundStatus, utcnow
+from core.roles import may_answer
+from storage.models import Organisation, Response, Round, RoundStatus, utcnow
+from storage.people import membership_in
 from storage.rounds import (
     answer_rows, get_or_create_response, load_answers, open_rounds, put_answer, response_context, save_idea,
+    share_idea,
 )
-
-SECONDS_PER_ITEM = 12
-
-
-async def _membership(turn: Turn, partnership_id: int) -> Membership | None:
-    query = select(Membership).where(
-        Membership.person_id == turn.person.id, Membership.partnership_id == partnership_id
-    )
-    return (await turn.session.exec(query)).first()
 
 
 async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
@@ -34,12 +28,12 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
     partnership = await turn.partnership()
     if partnership is None:
         return []
-    membership = await _membership(turn, partnership.id)  # type: ignore[arg-type]
+    membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
     if membership is None:
         return []
     found = []
     for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
-        if not eligible(membership.role, round_.audience):
+        if not may_answer(membership.role, round_.audience):
             continue
         response = (
             await turn.session.exec(
@@ -63,24 +57,13 @@ async def offer(turn: Turn) -> None:
     for round_, _ in available:
         count = len(load_instrument(round_.instrument_id).items)
         turn.say(
-            turn.t("round.offer", title=round_.title, count=count, minutes=max(1, count * SECONDS_PER_ITEM // 60)),
+            turn.t("round.offer", title=round_.title, count=count, minutes=minutes(count)),
             (Choice(f"/resume {round_.id}", turn.t("round.start")),),
         )
 
 
 async def resume(turn: Turn, args: str) -> None:
-    """``/resume [round id]``: start or continue an open round."""
-    if turn.person.consent_at is None:
-        if await turn.partnership() is None:
-            turn.say(turn.t("not_member"))
-            return
-        from bot.handlers.onboarding import ask_consent
-
-        await ask_consent(turn)
-        return
-    if await turn.partnership() is None:
-        turn.say(turn.t("not_member"))
-        return
+    """Start or continue an open round (``args``: a round id, or nothing for the first available)."""
     available = await _available(turn)
     if args.strip().isdigit():
         available = [(r, resp) for r, resp in available if r.id == int(args.strip())]
@@ -99,7 +82,7 @@ async def begin(turn: Turn, round_: Round) -> None:
     turn.identity.awaiting = "round"
     turn.session.add(turn.identity)
     answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]
-    state = flow.FlowState(position=response.position, awaiting_idea=response.awaiting_idea)
+    state = _state(response)
     if answers or response.position:
         turn.say(turn.t("round.welcome_back", n=response.position + 1, total=len(instrument.items)))
     org = await turn.session.get(Organisation, response.organisation_id) if response.organisation_id else None
@@ -108,9 +91,16 @@ async def begin(turn: Turn, round_: Round) -> None:
         turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
 
 
+def _state(response: Response) -> flow.FlowState:
+    return flow.FlowState(response.position, response.awaiting_idea, response.completed_at is not None,
+                          response.choosing_sharing)
+
+
 def question_ref(response_id: int, state: flow.FlowState) -> str:
-    """Names the question a button was shown for, e.g. ``12.7`` (``12.7i`` while an idea is awaited)."""
-    return f"{response_id}.{state.position}{'i' if state.awaiting_idea else ''}"
+    """Names the question a button was shown for: ``12.7``; ``12.7i`` while an idea is awaited, ``12.7s`` while
+    its sharing is chosen."""
+    suffix = "s" if state.choosing_sharing else "i" if state.awaiting_idea else ""
+    return f"{response_id}.{state.position}{suffix}"
 
 
 async def on_button(turn: Turn, raw: str) -> None:
@@ -120,7 +110,7 @@ async def on_button(turn: Turn, raw: str) -> None:
         found = await response_context(turn.session, turn.identity.active_response_id)
     if found is not None:
         response = found[0]
-        state = flow.FlowState(response.position, response.awaiting_idea)
+        state = _state(response)
         if response.completed_at is None and turn.event.ref == question_ref(response.id, state):  # type: ignore[arg-type]
             if turn.identity.awaiting != "round":  # a button after a pause resumes
                 turn.identity.awaiting = "round"
@@ -153,7 +143,7 @@ async def on_input(turn: Turn, raw: str) -> None:
     instrument = load_instrument(round_.instrument_id)
     rows = {row.item_id: row for row in await answer_rows(turn.session, response.id)}  # type: ignore[arg-type]
     answers = {item_id: flow.Answer(row.number, row.text) for item_id, row in rows.items()}
-    state = flow.FlowState(response.position, response.awaiting_idea, response.completed_at is not None)
+    state = _state(response)
     step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, side_of(org), answers))
     completed = False
     for effect in step.effects:
@@ -161,6 +151,8 @@ async def on_input(turn: Turn, raw: str) -> None:
             put_answer(turn.session, rows, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
         elif isinstance(effect, flow.RecordIdea):
             await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
+        elif isinstance(effect, flow.ShareIdea):
+            await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
         elif isinstance(effect, flow.Completed):
             response.completed_at = utcnow()
             completed = True
@@ -170,6 +162,7 @@ async def on_input(turn: Turn, raw: str) -> None:
     if step.state != state:
         response.position = step.state.position
         response.awaiting_idea = step.state.awaiting_idea
+        response.choosing_sharing = step.state.choosing_sharing
         response.updated_at = utcnow()
         turn.session.add(response)
     for prompt in step.prompts:
@@ -180,8 +173,6 @@ async def on_input(turn: Turn, raw: str) -> None:
         turn.session.add(turn.identity)
         await turn.session.flush()
         if instrument.kind == "scorecard":
-            await samson.on_completed(turn, round_, response)
+            await samson.on_completed(turn, response)
         elif instrument.kind == "checkin":
-            from bot.flows import checkins
-
             await checkins.on_completed(turn, round_, response)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.flows import rounds
 from bot.handlers import contact, coordination, help, onboarding, privacy, results, settings
 from bot.turn import Turn
 
@@ -18,7 +17,7 @@ COMMANDS: dict[str, Handler] = {
     "join": onboarding.start,
     "lang": onboarding.language,
     "språk": onboarding.language,
-    "resume": rounds.resume,
+    "resume": onboarding.resume,
     "results": results.mine,
     "group": results.group,
     "privacy": privacy.show,

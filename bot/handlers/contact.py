@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from sqlmodel import select
-
 from bot.turn import Turn
 from core.schedule import ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
-from storage.models import ContactKind, Membership, Organisation, utcnow
+from core.roles import RESIDENT
+from storage.models import ContactKind, Organisation, utcnow
 from storage.partnerships import list_organisations
+from storage.people import membership_in
 
 KINDS = ("meeting", "call", "email", "chat")
 
@@ -20,6 +20,10 @@ async def contact(turn: Turn, args: str) -> None:
     partnership = await turn.partnership()
     if partnership is None:
         turn.say(turn.t("not_member"), is_error=True)
+        return
+    membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
+    if membership is None or membership.role == RESIDENT:
+        turn.say(turn.t("contact.partners_only"), is_error=True)
         return
     words = args.split()
     tz = zone(turn.person.timezone or partnership.timezone)
@@ -49,9 +53,7 @@ async def contact(turn: Turn, args: str) -> None:
         known = ", ".join(o.name for o in orgs) or "—"
         turn.say(turn.t("contact.unknown_org", name=name, partnership=partnership.name, known=known), is_error=True)
         return
-    membership = (await turn.session.exec(select(Membership).where(
-        Membership.person_id == turn.person.id, Membership.partnership_id == partnership.id))).first()
-    own = await turn.session.get(Organisation, membership.organisation_id) if membership and membership.organisation_id else None
+    own = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
     at = utcnow() if day == today else datetime.combine(day, time(12), tzinfo=tz).astimezone(UTC)
     await record_contact(turn.session, org, partnership.contact_frequency, kind=ContactKind(kind).value,
                          source="partner", at=at, person_id=turn.person.id, other=own if own and own.id != org.id else None)

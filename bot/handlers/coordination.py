@@ -9,16 +9,17 @@ import re
 
 from sqlmodel import select
 
-from bot.flows.announce import invite_members, post_group_chart, post_summary
+from bot import round_lifecycle
+from bot.events import Audience
+from bot.invitations import invite_members
 from bot.turn import Turn
 from core.qr import qr_png
+from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of
 from storage.models import Membership, Partnership, Role
 from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
-from storage.people import resolve_identity
-from storage.rounds import RoundError, close_round, count_completed, open_rounds, open_round, participation
-
-AUDIENCES = ("all", "partners", "residents")
+from storage.people import membership_in, resolve_identity
+from storage.rounds import RoundError, count_completed, open_rounds, participation
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -33,10 +34,7 @@ async def coordinator_partnership(turn: Turn) -> Partnership | None:
     if partnership is None:
         turn.say(turn.t("coord.no_partnership"), is_error=True)
         return None
-    query = select(Membership).where(
-        Membership.person_id == turn.person.id, Membership.partnership_id == partnership.id
-    )
-    membership = (await turn.session.exec(query)).first()
+    membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
     if membership is None or membership.role != Role.coordinator.value:
         turn.say(turn.t("coord.only", partnership=partnership.name), is_error=True)
         return None
@@ -57,14 +55,15 @@ async def bind(turn: Turn, args: str) -> None:
         return
     event = turn.event
     await bind_channel(turn.session, partnership.id, event.platform, event.workspace, event.channel, purpose, turn.lang)  # type: ignore[arg-type]
-    turn.say(turn.t("bind.done", partnership=partnership.name, purpose=turn.t(f"purpose.{purpose}")), private=False)
+    turn.say(turn.t("bind.done", partnership=partnership.name, purpose=turn.t(f"purpose.{purpose}")),
+             audience=Audience.CHAT)
 
 
 async def round_command(turn: Turn, args: str) -> None:
-    """``/round open [all|partners|residents] [title]``, ``/round close``, ``/round status``."""
+    """``/round open [all|partners|residents] [title]``, ``/round close``, ``/round publish``, ``/round status``."""
     action, _, rest = args.strip().partition(" ")
     action = action.lower()
-    if action not in ("open", "close", "status"):
+    if action not in ("open", "close", "publish", "status"):
         turn.say(turn.t("round.usage"), is_error=True)
         return
     partnership = await coordinator_partnership(turn)
@@ -75,11 +74,11 @@ async def round_command(turn: Turn, args: str) -> None:
         if audience.lower() not in AUDIENCES:
             audience, title = "all", rest.strip()
         try:
-            round_ = await open_round(turn.session, partnership, "samson", title=title or None, audience=audience.lower())
+            round_, invited = await round_lifecycle.open_(turn.session, partnership, "samson", title=title or None,
+                                                          audience=audience.lower())
         except RoundError as exc:
             turn.say(str(exc), is_error=True)
             return
-        invited = await invite_members(turn.session, round_)
         turn.outbox_written = turn.outbox_written or invited > 0
         turn.say(turn.t("round.opened", number=round_.number, title=round_.title, invited=invited))
         return
@@ -88,15 +87,20 @@ async def round_command(turn: Turn, args: str) -> None:
         turn.say(turn.t("round.none_to_close" if action == "close" else "round.none_open"))
         return
     round_ = current[0]
-    done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
     if action == "close":
-        await close_round(turn.session, round_)
-        if done >= partnership.k_threshold and await post_group_chart(turn.session, partnership, round_, "closed"):
-            turn.outbox_written = True
-        if await post_summary(turn.session, partnership, f"round-{round_.id}"):
-            turn.outbox_written = True
-        turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=done))
+        closed = await round_lifecycle.close(turn.session, partnership, round_)
+        turn.outbox_written = turn.outbox_written or closed.messages > 0
+        turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=closed.completed))
         return
+    if action == "publish":
+        publication, messages = await round_lifecycle.publish_interim(turn.session, partnership, round_)
+        turn.outbox_written = turn.outbox_written or messages > 0
+        if publication is None:
+            turn.say(turn.t("round.publish_refused", k=partnership.k_threshold))
+        else:
+            turn.say(turn.t("round.published", title=round_.title, n=publication.respondents, channels=messages))
+        return
+    done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
     orgs = await participation(turn.session, round_)
     total = sum(o.members for o in orgs)
     lines = [turn.t("round.status_line", number=round_.number, title=round_.title, done=done, total=total)]

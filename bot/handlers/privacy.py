@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from bot.erasure import erase as erase_person
+from bot.flows.samson import start_link
 from bot.turn import Turn
-from storage.people import erase_person, export_person
+from storage.people import export_person
 
 CONFIRM = {"yes", "ja", "confirm"}
 
@@ -17,9 +19,13 @@ async def show(turn: Turn, args: str) -> None:
 
 
 async def export(turn: Turn, args: str) -> None:
-    """Everything stored about the person, as JSON, privately."""
+    """Everything stored about the person, as JSON, only to them."""
+    audience = turn.personal(rich=True)
+    if audience is None:
+        turn.say(turn.t("private.open_chat", link=start_link(turn)))
+        return
     data = await export_person(turn.session, turn.person)
-    turn.say(turn.t("export.done") + "\n" + json.dumps(data, ensure_ascii=False, indent=2), private=True)
+    turn.say(turn.t("export.done") + "\n" + json.dumps(data, ensure_ascii=False, indent=2), audience=audience)
 
 
 async def erase(turn: Turn, args: str) -> None:
@@ -27,6 +33,4 @@ async def erase(turn: Turn, args: str) -> None:
     if args.strip().lower() not in CONFIRM:
         turn.say(turn.t("erase.confirm"))
         return
-    goodbye = turn.t("erase.done")
-    await erase_person(turn.session, turn.person)
-    turn.say(goodbye)
+    await erase_person(turn)

@@ -1,14 +1,17 @@
-"""/results (my own profile) and /group (the partnership's profile)."""
+"""/results (my own profile, privately) and /group (the partnership's published profile, where it may be seen)."""
 
 from __future__ import annotations
 
 from sqlmodel import col, select
 
+from bot import publishing
+from bot.events import Audience
 from bot.flows import samson
 from bot.turn import Turn
-from storage.models import Response, Round
-from storage.partnerships import NotFound
-from storage.rounds import get_round
+from storage.channels import binding_of
+from storage.models import Partnership, Response, Round
+from storage.people import membership_in
+from storage.rounds import open_rounds
 
 
 async def mine(turn: Turn, args: str) -> None:
@@ -29,18 +32,44 @@ async def mine(turn: Turn, args: str) -> None:
     await samson.show_personal(turn, response, field_id)
 
 
-async def group(turn: Turn, args: str) -> None:
-    """The latest SAMSON round's group profile (``/group 3``: field 3), if at least k have completed."""
+async def where_group_results_go(turn: Turn) -> tuple[Partnership, Audience] | None:
+    """Which partnership's result this person may see here, and for whom; says why not otherwise.
+
+    A group result goes to a channel bound to its partnership (when the person is a
+    member of it), or privately to a member; never into any other chat.
+    """
+    if not turn.event.private:
+        binding = await binding_of(turn.session, turn.event.platform, turn.event.workspace, turn.event.channel)
+        if binding is not None and await membership_in(turn.session, turn.person.id, binding.partnership_id):  # type: ignore[arg-type]
+            partnership = await turn.session.get(Partnership, binding.partnership_id)
+            assert partnership is not None
+            return partnership, Audience.CHAT
     partnership = await turn.partnership()
     if partnership is None:
         turn.say(turn.t("not_member"))
-        return
+        return None
+    audience = turn.personal(rich=True)
+    if audience is None:
+        turn.say(turn.t("group.private_only", link=samson.start_link(turn)), audience=Audience.CHAT)
+        return None
+    return partnership, audience
+
+
+async def group(turn: Turn, args: str) -> None:
+    """``/group [1–7]``: the latest published SAMSON group profile (or one field's drill-down)."""
     field_id = samson.field_by_number(turn, args) if args else None
     if args and field_id is None:
         return
-    try:
-        round_ = await get_round(turn.session, partnership)
-    except NotFound:
-        turn.say(turn.t("group.none"))
+    found = await where_group_results_go(turn)
+    if found is None:
         return
-    await samson.show_group(turn, partnership, round_, field_id)
+    partnership, audience = found
+    published = await publishing.latest(turn.session, partnership)
+    pending = [r for r in await open_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
+               if published is None or r.number > published.round.number]
+    if published is None:
+        turn.say(turn.t("group.unpublished"), audience=turn.personal(short=True))
+        return
+    turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience))
+    if pending:
+        turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)

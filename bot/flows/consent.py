@@ -1,0 +1,82 @@
+"""Consent and language: what a person goes through after joining, before answering."""
+
+from __future__ import annotations
+
+from bot.events import Choice
+from bot.flows import rounds
+from bot.turn import Turn
+from core.i18n import LANGUAGE_NAMES, normalise_language
+from storage.models import utcnow
+from storage.people import leave_unconsented
+
+YES = {"yes", "y", "ja", "j", "consent_yes", "ok", "jo"}
+NO = {"no", "n", "nei", "nej", "consent_no"}
+
+
+def _consent_choices(turn: Turn) -> tuple[Choice, Choice]:
+    return Choice("consent_yes", turn.t("consent.yes")), Choice("consent_no", turn.t("consent.no"))
+
+
+async def ask_consent(turn: Turn) -> None:
+    """Show what is stored and ask for consent."""
+    partnership = await turn.partnership()
+    k = partnership.k_threshold if partnership else 3
+    turn.identity.awaiting = "consent"
+    turn.session.add(turn.identity)
+    turn.say(turn.t("privacy.text", k=k))
+    turn.say(turn.t("consent.ask"), _consent_choices(turn))
+
+
+async def on_consent(turn: Turn, answer: str) -> None:
+    """The answer to the consent question; declining leaves no membership behind."""
+    word = answer.strip().lower().rstrip("!.")
+    if word in YES:
+        turn.person.consent_at = utcnow()
+        turn.session.add(turn.person)
+        turn.say(turn.t("consent.given"))
+        await ask_language(turn)
+    elif word in NO:
+        await leave_unconsented(turn.session, turn.person)
+        turn.say(turn.t("consent.declined"))
+    else:
+        turn.say(turn.t("consent.required"), _consent_choices(turn), is_error=True)
+
+
+def _language_choices(first: str | None = None) -> tuple[Choice, ...]:
+    order = ([first] if first else []) + [code for code in LANGUAGE_NAMES if code != first]
+    return tuple(Choice(code, LANGUAGE_NAMES[code]) for code in order)
+
+
+async def ask_language(turn: Turn) -> None:
+    """Offer nb / sv / en, the current language first."""
+    turn.identity.awaiting = "language"
+    turn.session.add(turn.identity)
+    turn.say(turn.t("lang.ask"), _language_choices(turn.lang))
+
+
+async def on_language(turn: Turn, answer: str) -> None:
+    """The answer to the language question; then the open rounds."""
+    if await set_language(turn, answer):
+        await proceed(turn)
+
+
+async def set_language(turn: Turn, answer: str) -> bool:
+    """Set the person's language from a code or name; says what is accepted otherwise."""
+    lang = normalise_language(answer)
+    if lang is None:
+        turn.say(turn.t("lang.unknown"), _language_choices(), is_error=True)
+        return False
+    turn.person.lang = lang
+    if turn.identity.awaiting == "language":
+        turn.identity.awaiting = None
+    turn.session.add_all([turn.person, turn.identity])
+    turn.say(turn.t("lang.set"))
+    return True
+
+
+async def proceed(turn: Turn) -> None:
+    """After joining: consent if missing, else offer the open rounds."""
+    if turn.person.consent_at is None:
+        await ask_consent(turn)
+        return
+    await rounds.offer(turn)

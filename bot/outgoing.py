@@ -1,0 +1,43 @@
+"""Every kind of outgoing message, registered in one place: ``kind`` → its composer.
+
+The outbox stores what to say (a kind and its parameters); delivery composes it
+here at send time, in the reader's language. Flows and handlers decide messages
+but never compose them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import invitations, nudging, publishing, summaries
+from bot.events import Reply
+from storage.models import Outbox
+
+Composer = Callable[[AsyncSession, dict, str | None], Awaitable[list[Reply]]]
+
+
+async def _text(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    return [Reply(text=params["text"])]
+
+
+COMPOSERS: dict[str, Composer] = {
+    "text": _text,
+    "round_invite": invitations.compose_invite,
+    "checkin_reminder": invitations.compose_reminder,
+    "group_chart": publishing.compose_group_chart,
+    "summary": summaries.compose_summary,
+    "checkin_digest": summaries.compose_digest,
+    "nudge": nudging.compose_nudge,
+    "escalation": nudging.compose_escalation,
+}
+
+
+async def compose(session: AsyncSession, row: Outbox, locale_hint: str | None = None) -> list[Reply]:
+    """The replies for an outbox row; [] if there is nothing to say any more (e.g. the round closed).
+
+    ``locale_hint`` is the recipient's platform locale, for people who have not chosen a language.
+    """
+    return await COMPOSERS[row.kind](session, json.loads(row.params), locale_hint)

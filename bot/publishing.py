@@ -1,0 +1,152 @@
+"""Group results: computed through the disclosure gate, published as snapshots, shown from them.
+
+Owns the use cases "compute a group result" and "publish a round": a round's
+result is published when it closes, or as an interim result by a coordinator;
+everyone else only ever sees published snapshots, never live figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.events import Audience, Reply
+from bot.invitations import Enqueue, default_enqueue
+from core.disclosure import Ledger
+from core.i18n import t
+from core.instrument import load_instrument
+from core.report import group_chart, group_drilldown, group_summary
+from core.results import Respondent, Snapshot, snapshot
+from storage import publications
+from storage.channels import bindings
+from storage.models import Partnership, Publication, Round
+from storage.rounds import completed_answers
+
+
+async def compute(session: AsyncSession, round_: Round, k: int) -> tuple[Snapshot, Ledger]:
+    """The group result the gate would allow now, next to everything already published for the round."""
+    ledger = Ledger(k)
+    for earlier in await publications.of_round(session, round_.id):  # type: ignore[arg-type]
+        ledger.merge(json.loads(earlier.ledger))
+    respondents = [Respondent(rid, kind, answers) for rid, answers, kind in await completed_answers(session, round_)]
+    return snapshot(load_instrument(round_.instrument_id), respondents, ledger), ledger
+
+
+async def publish(session: AsyncSession, partnership: Partnership, round_: Round, occasion: str) -> Publication | None:
+    """Publish the round's result now; an interim one only if the gate lets anything through."""
+    snap, ledger = await compute(session, round_, partnership.k_threshold)
+    if occasion == "interim" and not snap.any_shown:
+        return None
+    publication = Publication(
+        round_id=round_.id, number=await publications.next_number(session, round_.id),  # type: ignore[arg-type]
+        occasion=occasion, respondents=snap.respondents,
+        figures=json.dumps(snap.to_json(), ensure_ascii=False), ledger=json.dumps(ledger.to_json()),
+    )
+    session.add(publication)
+    await session.flush()
+    return publication
+
+
+def snapshot_of(publication: Publication) -> Snapshot:
+    """The figures of a publication."""
+    return Snapshot.from_json(json.loads(publication.figures))
+
+
+@dataclass(frozen=True)
+class Published:
+    """The latest published result of an instrument in a partnership, with the previous round's for comparison."""
+
+    round: Round
+    publication: Publication
+    previous: Snapshot | None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The figures."""
+        return snapshot_of(self.publication)
+
+
+async def latest(session: AsyncSession, partnership: Partnership, instrument_id: str = "samson") -> Published | None:
+    """The newest published result, with the round before it (if that was published) to compare."""
+    found = await publications.latest_published_round(session, partnership.id, instrument_id)  # type: ignore[arg-type]
+    if found is None:
+        return None
+    round_, publication = found
+    before = await publications.latest_published_round(
+        session, partnership.id, instrument_id, before_number=round_.number)  # type: ignore[arg-type]
+    return Published(round_, publication, snapshot_of(before[1]) if before else None)
+
+
+async def of_publication(session: AsyncSession, publication: Publication) -> Published | None:
+    """A given publication, with the previous round's result to compare."""
+    round_ = await session.get(Round, publication.round_id)
+    if round_ is None:
+        return None
+    before = await publications.latest_published_round(
+        session, round_.partnership_id, round_.instrument_id, before_number=round_.number)
+    return Published(round_, publication, snapshot_of(before[1]) if before else None)
+
+
+async def result_replies(
+    partnership: Partnership, published: Published, lang: str, field_id: str | None = None,
+    audience: Audience = Audience.CHAT,
+) -> list[Reply]:
+    """The group chart (or one field's drill-down) and its text, from a published snapshot.
+
+    Charts render in a worker thread so the event loop keeps acking other requests.
+    """
+    snap = published.snapshot
+    if not snap.any_shown:
+        return [Reply(t(lang, "group.withheld", n=snap.respondents, k=snap.k), audience=audience)]
+    instrument = load_instrument(published.round.instrument_id)
+    title = t(lang, "chart.group_title", partnership=partnership.name, round=published.round.title)
+    if published.publication.occasion == "interim":
+        title += " " + t(lang, "group.interim")
+    if field_id:
+        chart = await asyncio.to_thread(group_drilldown, instrument, snap, lang, field_id)
+        return [
+            Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, audience=audience),
+            Reply(chart.alt_text, audience=audience),
+        ]
+    chart = await asyncio.to_thread(group_chart, instrument, snap, lang, title, published.previous)
+    key = f"group-{published.round.id}"
+    summary = chart.alt_text + "\n\n" + group_summary(instrument, snap, lang, published.previous)
+    return [
+        Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key,
+              audience=audience),
+        Reply(summary, thread=key, audience=audience),
+    ]
+
+
+async def announce(
+    session: AsyncSession, partnership: Partnership, round_: Round, publication: Publication,
+    enqueue: Enqueue | None = None,
+) -> int:
+    """Decide the published chart for the partnership's partners' (and, if they answered, residents') channels."""
+    if not snapshot_of(publication).any_shown:
+        return 0
+    send = default_enqueue(session, enqueue)
+    purposes = ["partners"] + (["residents"] if round_.audience != "partners" else [])
+    count = 0
+    for binding in await bindings(session, partnership.id, *purposes):  # type: ignore[arg-type]
+        count += await send(
+            f"group-chart:{round_.id}:{publication.number}:{binding.id}", platform=binding.platform,
+            workspace=binding.workspace, channel=binding.channel, kind="group_chart",
+            params={"publication_id": publication.id, "lang": binding.lang}, partnership_id=partnership.id,
+        )
+    return count
+
+
+async def compose_group_chart(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    """A published group chart for a bound channel."""
+    publication = await session.get(Publication, params["publication_id"])
+    published = await of_publication(session, publication) if publication else None
+    if published is None:
+        return []
+    partnership = await session.get(Partnership, published.round.partnership_id)
+    assert partnership is not None
+    replies = await result_replies(partnership, published, params.get("lang") or "nb")
+    return replies if any(r.image for r in replies) else []

@@ -1,0 +1,86 @@
+"""Opening, closing and publishing rounds: one place for chat commands, the CLI and the scheduler.
+
+Closing a round publishes its group result through the disclosure gate and decides
+what follows into the outbox: the chart for the partners' channels and the
+coordinator summary (SAMSON), or the dialogue digest (check-ins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import publishing
+from bot.invitations import Enqueue, default_enqueue, invite_members
+from storage import rounds
+from storage.channels import bindings
+from storage.models import Partnership, Publication, Round
+from storage.rounds import RoundError, count_completed
+
+__all__ = ["Closed", "RoundError", "close", "open_", "publish_interim"]
+
+
+async def open_(
+    session: AsyncSession, partnership: Partnership, instrument_id: str = "samson", *, title: str | None = None,
+    audience: str = "all", enqueue: Enqueue | None = None,
+) -> tuple[Round, int]:
+    """Open a round and invite its members; returns the round and how many were invited."""
+    round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=audience)
+    return round_, await invite_members(session, round_, enqueue)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A closed round: how many completed, what was published, how many messages follow."""
+
+    round: Round
+    completed: int
+    publication: Publication
+    messages: int
+
+
+async def close(
+    session: AsyncSession, partnership: Partnership, round_: Round, *, enqueue: Enqueue | None = None
+) -> Closed:
+    """Close a round, publish its result and decide the messages that follow."""
+    await rounds.close_round(session, round_)
+    publication = await publishing.publish(session, partnership, round_, "closed")
+    assert publication is not None
+    send = default_enqueue(session, enqueue)
+    messages = 0
+    if round_.instrument_id == "checkin":
+        for binding in await bindings(session, partnership.id, "partners"):  # type: ignore[arg-type]
+            messages += await send(f"digest:{round_.id}:{binding.id}", platform=binding.platform,
+                                   workspace=binding.workspace, channel=binding.channel, kind="checkin_digest",
+                                   params={"round_id": round_.id, "lang": binding.lang}, partnership_id=partnership.id)
+    else:
+        messages += await publishing.announce(session, partnership, round_, publication, send)
+        messages += await post_summary(session, partnership, f"round-{round_.id}", send)
+    done = await count_completed(session, round_.id)  # type: ignore[arg-type]
+    return Closed(round_, done, publication, messages)
+
+
+async def publish_interim(
+    session: AsyncSession, partnership: Partnership, round_: Round
+) -> tuple[Publication | None, int]:
+    """An interim result of an open round, if the gate lets anything through; returns it and the messages."""
+    publication = await publishing.publish(session, partnership, round_, "interim")
+    if publication is None:
+        return None, 0
+    return publication, await publishing.announce(session, partnership, round_, publication)
+
+
+async def post_summary(session: AsyncSession, partnership: Partnership, occasion: str,
+                       enqueue: Enqueue | None = None) -> int:
+    """Decide a coordinator summary for the coordinators' channels (once per occasion)."""
+    send = default_enqueue(session, enqueue)
+    count = 0
+    for binding in await bindings(session, partnership.id, "coordinators"):  # type: ignore[arg-type]
+        count += await send(
+            f"summary:{partnership.id}:{occasion}:{binding.id}", platform=binding.platform,
+            workspace=binding.workspace, channel=binding.channel, kind="summary",
+            params={"partnership_id": partnership.id, "lang": binding.lang, "occasion": occasion},
+            partnership_id=partnership.id,
+        )
+    return count

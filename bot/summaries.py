@@ -1,0 +1,118 @@
+"""Composing the coordinator summary and the check-in dialogue digest, from published results only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import publishing
+from bot.events import Reply
+from bot.ideas import idea_line, shared_answers, shared_ideas
+from core.disclosure import Shown, Withheld
+from core.i18n import DEFAULT_LANGUAGE, t
+from core.instrument import load_instrument
+from core.report import fmt, withheld_reason
+from core.results import weakest
+from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
+from storage.contacts import contact_health
+from storage.models import Partnership, Round, utcnow
+from storage.publications import latest as latest_publication
+from storage.rounds import open_rounds, participation
+
+ACTION_ITEM = "ci.action"
+SCORE_ITEM = "ci.collaboration"
+
+
+async def compose_summary(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    """The coordinator summary for a coordinators' channel."""
+    partnership = await session.get(Partnership, params["partnership_id"])
+    if partnership is None:
+        return []
+    return await summary_replies(session, partnership, params.get("lang") or DEFAULT_LANGUAGE,
+                                 params.get("occasion", ""))
+
+
+async def summary_replies(session: AsyncSession, partnership: Partnership, lang: str, occasion: str) -> list[Reply]:
+    """Headline first (with the latest published chart), the details in its thread."""
+    now = utcnow()
+    part = []
+    for round_ in await open_rounds(session, partnership.id):  # type: ignore[arg-type]
+        orgs = await participation(session, round_)
+        part.append((round_.title, sum(len(o.completed) for o in orgs), sum(o.members for o in orgs)))
+    health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, now)]
+    headline = summary_headline(lang, partnership.name, part, sum(h.overdue for h in health))
+    if occasion.startswith("round-"):
+        closed = await session.get(Round, int(occasion.removeprefix("round-")))
+        if closed is not None:
+            headline = t(lang, "summary.after_round", title=closed.title, partnership=partnership.name) + " " + headline
+    replies: list[Reply] = []
+    details: list[str] = []
+    published = await publishing.latest(session, partnership)
+    if published is not None:
+        chart = await publishing.result_replies(partnership, published, lang)
+        if chart[0].image:
+            replies.append(Reply(text=headline, image=chart[0].image, image_name=chart[0].image_name,
+                                 image_alt=chart[0].image_alt, key="summary"))
+        details.append(chart[-1].text)
+    else:
+        details.append(t(lang, "summary.samson_unpublished"))
+    if not replies:
+        replies.append(Reply(text=headline, key="summary"))
+    ideas = await shared_ideas(session, partnership.id, partnership.k_threshold,  # type: ignore[arg-type]
+                               since=now - timedelta(days=7), for_coordinators=True)
+    details += ["", t(lang, "summary.ideas")] + ([idea_line(i) for i in ideas] or [t(lang, "summary.no_ideas")])
+    details += ["", t(lang, "summary.contact")] + health_lines(lang, health)
+    highlight = await checkin_highlight(session, partnership, lang)
+    if highlight:
+        details += ["", highlight]
+    replies.append(Reply(text="\n".join(details).strip(), thread="summary"))
+    return replies
+
+
+async def checkin_highlight(session: AsyncSession, partnership: Partnership, lang: str) -> str | None:
+    """The latest closed check-in's collaboration score, as published (never a live figure)."""
+    published = await publishing.latest(session, partnership, "checkin")
+    if published is None:
+        return None
+    title = t(lang, "checkin.title", period=published.round.period or published.round.title)
+    cell = published.snapshot.items.get(SCORE_ITEM)
+    if isinstance(cell, Shown):
+        return t(lang, "summary.checkin", title=title, n=cell.n, mean=fmt(lang, cell.mean))
+    reason = withheld_reason(lang, cell.reason, partnership.k_threshold) if isinstance(cell, Withheld) else ""
+    return t(lang, "summary.checkin_withheld", title=title) + " " + reason
+
+
+async def discussion(session: AsyncSession, partnership: Partnership, lang: str) -> str:
+    """The question for the next meeting, from the weakest shown sub-theme of the latest published SAMSON result."""
+    published = await publishing.latest(session, partnership)
+    if published is not None:
+        instrument = load_instrument(published.round.instrument_id)
+        lowest = weakest(instrument, published.snapshot, 1)
+        if lowest:
+            item = instrument.item(lowest[0][0])
+            return discussion_question(lang, item.subtheme.get(lang) if item.subtheme else None,
+                                       item.wording(lang), fmt(lang, lowest[0][1]))
+    return discussion_question(lang, None, None, None)
+
+
+async def compose_digest(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    """The dialogue digest in the partners' channel after a check-in closes."""
+    round_ = await session.get(Round, params["round_id"])
+    if round_ is None:
+        return []
+    partnership = await session.get(Partnership, round_.partnership_id)
+    assert partnership is not None
+    lang = params.get("lang") or DEFAULT_LANGUAGE
+    orgs = await participation(session, round_)
+    counts = [OrgCount(o.organisation, len(o.completed), o.members) for o in orgs if o.members]
+    health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, utcnow())]
+    actions = [a.text for a in await shared_answers(session, round_.id, ACTION_ITEM, partnership.k_threshold)]  # type: ignore[arg-type]
+    title = t(lang, "checkin.title", period=round_.period or round_.title)
+    text = digest_text(lang, title, counts, health, actions, await discussion(session, partnership, lang))
+    publication = await latest_publication(session, round_.id)  # type: ignore[arg-type]
+    if publication is not None:
+        cell = publishing.snapshot_of(publication).items.get(SCORE_ITEM)
+        if isinstance(cell, Shown):
+            text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean))
+    return [Reply(text=text)]
