@@ -36,9 +36,10 @@ async def compute(session: AsyncSession, round_: Round, k: int) -> tuple[Snapsho
 
 
 async def publish(session: AsyncSession, partnership: Partnership, round_: Round, occasion: str) -> Publication | None:
-    """Publish the round's result now; an interim one only if the gate lets anything through."""
+    """Publish the round's result now; an interim one only if the gate lets something new through."""
     snap, ledger = await compute(session, round_, partnership.k_threshold)
-    if occasion == "interim" and not snap.any_shown:
+    earlier = [snapshot_of(p) for p in await publications.of_round(session, round_.id)]  # type: ignore[arg-type]
+    if occasion == "interim" and not snap.adds_to(earlier):
         return None
     publication = Publication(
         round_id=round_.id, number=await publications.next_number(session, round_.id),  # type: ignore[arg-type]
@@ -69,15 +70,32 @@ class Published:
         return snapshot_of(self.publication)
 
 
+async def _shown_of_round(session: AsyncSession, round_id: int) -> Publication | None:
+    """The publication of a round that shows the most figures (the newest of equals)."""
+    found = await publications.of_round(session, round_id)
+    return max(found, key=lambda p: (snapshot_of(p).shown_count, p.number), default=None)
+
+
+async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:
+    before = await publications.latest_published_round(
+        session, round_.partnership_id, round_.instrument_id, before_number=round_.number)
+    publication = await _shown_of_round(session, before[0].id) if before else None  # type: ignore[arg-type]
+    return snapshot_of(publication) if publication else None
+
+
 async def latest(session: AsyncSession, partnership: Partnership, instrument_id: str = "samson") -> Published | None:
-    """The newest published result, with the round before it (if that was published) to compare."""
+    """The newest round's published result, with the round before it (if that was published) to compare.
+
+    Within a round, the publication that shows the most: a later one whose figures the
+    gate had to withhold (they would have revealed a few answers) does not hide it.
+    """
     found = await publications.latest_published_round(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if found is None:
         return None
-    round_, publication = found
-    before = await publications.latest_published_round(
-        session, partnership.id, instrument_id, before_number=round_.number)  # type: ignore[arg-type]
-    return Published(round_, publication, snapshot_of(before[1]) if before else None)
+    round_ = found[0]
+    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
+    assert publication is not None
+    return Published(round_, publication, await _previous(session, round_))
 
 
 async def of_publication(session: AsyncSession, publication: Publication) -> Published | None:
@@ -85,9 +103,7 @@ async def of_publication(session: AsyncSession, publication: Publication) -> Pub
     round_ = await session.get(Round, publication.round_id)
     if round_ is None:
         return None
-    before = await publications.latest_published_round(
-        session, round_.partnership_id, round_.instrument_id, before_number=round_.number)
-    return Published(round_, publication, snapshot_of(before[1]) if before else None)
+    return Published(round_, publication, await _previous(session, round_))
 
 
 async def result_replies(

@@ -46,6 +46,16 @@ class Snapshot:
         return any(isinstance(c, Shown) for c in self.items.values()) or any(
             isinstance(c, dict) for c in self.counts.values())
 
+    @property
+    def shown_count(self) -> int:
+        """How many item figures are shown."""
+        return sum(isinstance(c, Shown) for c in self.items.values())
+
+    def adds_to(self, earlier: Sequence[Snapshot]) -> bool:
+        """Whether this shows any figure that none of the ``earlier`` snapshots showed."""
+        seen = {(i, c) for snap in earlier for i, c in snap.items.items() if isinstance(c, Shown)}
+        return any(isinstance(c, Shown) and (i, c) not in seen for i, c in self.items.items())
+
     def mean(self, item_id: str) -> float | None:
         """The shown mean of an item, or None."""
         cell = self.items.get(item_id)
