@@ -178,7 +178,7 @@ def partnership_set(
     from storage.models import utcnow
     from storage.partnerships import get_partnership
 
-    changes = [("frequency", [frequency]), ("checkin", [checkin_day] if checkin_day else []),
+    changes: list[tuple[str, list[str | None]]] = [("frequency", [frequency]), ("checkin", [checkin_day] if checkin_day else []),
                ("window", [str(window)] if window else []), ("summary", [summary_day] if summary_day else []),
                ("quiet", [quiet]), ("timezone", [timezone])]
 
@@ -220,7 +220,8 @@ def schedule(partnership: Annotated[str | None, typer.Argument(help="Partnership
 
 @app.command()
 def due(
-    at: Annotated[str, typer.Option(help="The moment, e.g. 2027-02-01T10:00 (local time of this machine unless a zone is given).")],
+    at: Annotated[str, typer.Option(
+        help="The moment, e.g. 2027-02-01T10:00 (local time of this machine unless a zone is given).")],
 ) -> None:
     """List what would be sent at a moment, without sending or changing anything."""
     from datetime import UTC, datetime

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.outgoing import compose
 from bot.events import Reply
+from bot.outgoing import compose
 from storage import outbox
 from storage.db import Database
 from storage.models import utcnow

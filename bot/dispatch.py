@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from bot.events import Event, EventKind, Reply
 from bot.flows import consent
@@ -21,11 +22,9 @@ from bot.flows import rounds as round_flow
 from bot.handlers import COMMANDS
 from bot.turn import Turn
 from core.i18n import language_from_hint, t
-from storage.db import Database
-from sqlmodel import select
-
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
+from storage.db import Database
 from storage.models import Identity, Membership, Organisation, Partnership, ProcessedUpdate, utcnow
 from storage.people import resolve_identity
 

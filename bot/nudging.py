@@ -13,7 +13,7 @@ from core.i18n import DEFAULT_LANGUAGE, language_from_hint
 from core.nudges import escalation_text, nudge_text
 from core.roles import PARTNER
 from storage.contacts import silence
-from storage.models import Membership, OrgKind, Organisation, Partnership, Person, utcnow
+from storage.models import Membership, Organisation, OrgKind, Partnership, Person, utcnow
 
 
 async def partners_to_call(session: AsyncSession, org: Organisation) -> list[str]:

@@ -23,10 +23,14 @@ __all__ = ["Closed", "RoundError", "close", "open_", "publish_interim"]
 
 async def open_(
     session: AsyncSession, partnership: Partnership, instrument_id: str = "samson", *, title: str | None = None,
-    audience: str = "all", enqueue: Enqueue | None = None,
+    audience: str = "all", enqueue: Enqueue | None = None, **schedule: object,
 ) -> tuple[Round, int]:
-    """Open a round and invite its members; returns the round and how many were invited."""
-    round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=audience)
+    """Open a round and invite its members; returns the round and how many were invited.
+
+    ``schedule`` is ``opened_at``, ``closes_at`` and ``period`` for scheduled rounds (check-ins).
+    """
+    round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=audience,
+                                     **schedule)  # type: ignore[arg-type]
     return round_, await invite_members(session, round_, enqueue)
 
 

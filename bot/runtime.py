@@ -6,12 +6,17 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.dispatch import BotCore
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
+
+if TYPE_CHECKING:  # the adapters load their platform libraries only when configured
+    from bot.adapters.slack import SlackAdapter
+    from bot.adapters.telegram import TelegramAdapter
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,8 +32,8 @@ class Runtime:
         self.db = Database(settings.database_url)
         self.delivery = Delivery(self.db)
         self.core = BotCore(self.db, on_outbox=self.delivery.kick)
-        self.slack = None
-        self.telegram = None
+        self.slack: SlackAdapter | None = None
+        self.telegram: TelegramAdapter | None = None
         self.web: WebServer | None = None
         self._socket_mode = None
         self._tasks: list[asyncio.Task] = []

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import round_lifecycle
-from bot.invitations import dm_target, invite_members
+from bot.invitations import dm_target
 from core.nudges import nudge_step, send_time
 from core.roles import RESIDENT
 from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
@@ -26,6 +26,7 @@ from storage.channels import bindings
 from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
 from storage.db import Database
 from storage.models import Identity, Membership, Partnership, Person, Response, Round, RoundStatus, utcnow
+from storage.rounds import RoundError
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -63,10 +64,10 @@ class Planner:
         """Decide everything due now."""
         await start_clocks(self.session, self.now)
         partnerships = (await self.session.exec(select(Partnership).order_by(Partnership.id))).all()
+        await self.reminders_and_closing()  # first, so last month's check-in is closed before this month's opens
         for partnership in partnerships:
             await self.checkin(partnership)
             await self.summary(partnership)
-        await self.reminders_and_closing()
         await self.nudges()
         return self.planned
 
@@ -85,15 +86,14 @@ class Planner:
             Round.partnership_id == p.id, Round.instrument_id == "checkin", Round.period == period))).first()
         if exists:
             return
-        number = len((await self.session.exec(select(Round.id).where(
-            Round.partnership_id == p.id, Round.instrument_id == "checkin"))).all()) + 1
-        round_ = Round(partnership_id=p.id, instrument_id="checkin", instrument_version=1, number=number,  # type: ignore[arg-type]
-                       title=f"{period}", audience="partners", opened_at=self.now, closes_at=closes, period=period)
-        self.session.add(round_)
-        await self.session.flush()
-        before = len(self.planned)
-        await invite_members(self.session, round_, self.enqueue)
-        log.info("check-in %s opened for %s; %d invited", period, p.slug, len(self.planned) - before)
+        try:
+            _round, invited = await round_lifecycle.open_(
+                self.session, p, "checkin", title=period, audience="partners", enqueue=self.enqueue,
+                opened_at=self.now, closes_at=closes, period=period)
+        except RoundError as exc:
+            log.warning("check-in %s for %s not opened: %s", period, p.slug, exc)
+            return
+        log.info("check-in %s opened for %s; %d invited", period, p.slug, invited)
 
     async def reminders_and_closing(self) -> None:
         """One reminder before an open check-in closes; at the close, the digest."""

@@ -52,7 +52,7 @@ class _Template:
 
     def __init__(self, axes: tuple[str, ...], scale_min: float, scale_max: float) -> None:
         self.figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
-        FigureCanvasAgg(self.figure)
+        self.canvas = FigureCanvasAgg(self.figure)
         n = len(axes)
         # First axis at the top, clockwise, angles in [0, 2π) so theta never autoscales into a wedge.
         self.angles = [(math.pi / 2 - 2 * math.pi * i / n) % (2 * math.pi) for i in range(n)]
@@ -73,7 +73,6 @@ class _Template:
         self.artists: list = []
         self.title = self.figure.suptitle("", fontsize=12, y=0.975)
         self.lock = threading.Lock()
-        self.canvas = self.figure.canvas
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
 
@@ -82,8 +81,8 @@ class _Template:
         for artist in self.artists:
             artist.remove()
         self.artists = []
-        if ax.get_legend():
-            ax.get_legend().remove()
+        if (old_legend := ax.get_legend()) is not None:
+            old_legend.remove()
         if spec.weighting is not None:
             xs, ys = _closed(spec.weighting, self.angles)
             self.artists += ax.fill(xs, ys, color=WEIGHT_COLOUR, alpha=0.35, label=spec.weighting_label, zorder=1)

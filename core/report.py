@@ -6,11 +6,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core.charts import SpiderSpec, render_spider
+from core.disclosure import Reason
 from core.i18n import t
 from core.instrument import Instrument
-from core.disclosure import Reason
 from core.results import (
-    Snapshot, field_scores, field_weights, group_field_scores, statement_weights, weakest, widest_spread,
+    Snapshot,
+    field_scores,
+    field_weights,
+    group_field_scores,
+    statement_weights,
+    weakest,
+    widest_spread,
     withheld_count,
 )
 from core.scoring import Profile, deltas

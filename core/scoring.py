@@ -59,7 +59,7 @@ def deltas(
 ) -> dict[str, float]:
     """Change per key from ``previous`` to ``current`` where both have a value."""
     return {
-        key: value - previous[key]
+        key: value - before
         for key, value in current.items()
-        if value is not None and previous.get(key) is not None
+        if value is not None and (before := previous.get(key)) is not None
     }

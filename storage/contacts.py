@@ -76,8 +76,8 @@ class DueOrganisation:
 async def due_organisations(session: AsyncSession, now: datetime, limit: int = 1000) -> list[DueOrganisation]:
     """Organisations whose nudge time has come: one indexed range query on ``next_nudge_at``."""
     query = (
-        select(Organisation.id, Organisation.partnership_id, Organisation.name, Organisation.contact_due_at,
-               Organisation.next_nudge_at, Organisation.last_contact_at)
+        select(Organisation.id, Organisation.partnership_id, Organisation.name,  # type: ignore[call-overload]
+               Organisation.contact_due_at, Organisation.next_nudge_at, Organisation.last_contact_at)
         .where(col(Organisation.next_nudge_at) <= now)
         .order_by(col(Organisation.next_nudge_at))
         .limit(limit)
@@ -113,8 +113,9 @@ async def due_nudge_targets(session: AsyncSession, now: datetime, limit: int = 1
         .subquery()
     )
     query = (
-        select(Membership.organisation_id, Person.id, Identity.id, Identity.platform, Identity.workspace,
-               Identity.dm_channel, Identity.user_id, Person.timezone, Person.snoozed_until)
+        select(Membership.organisation_id, Person.id, Identity.id,  # type: ignore[call-overload,misc]
+               Identity.platform, Identity.workspace, Identity.dm_channel, Identity.user_id, Person.timezone,
+               Person.snoozed_until)
         .join(due, due.c.id == Membership.organisation_id)
         .join(Person, Person.id == Membership.person_id)
         .join(Identity, Identity.person_id == Person.id)

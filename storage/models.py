@@ -7,8 +7,10 @@ response and item, one row per processed update key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -38,8 +40,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def _ts(nullable: bool, default: object = None) -> object:
-    column = Column(UTCDateTime(), nullable=nullable)
+def _ts(nullable: bool, default: Callable[[], datetime] | None = None) -> Any:
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable)
     if default is not None:
         return Field(default_factory=default, sa_column=column)
     return Field(default=None, sa_column=column)

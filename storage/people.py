@@ -7,7 +7,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    ActionIdea, Answer, Contact, Identity, Invite, Membership, Organisation, Outbox, Partnership, Person, Response, Round,
+    ActionIdea,
+    Answer,
+    Contact,
+    Identity,
+    Invite,
+    Membership,
+    Organisation,
+    Outbox,
+    Partnership,
+    Person,
+    Response,
+    Round,
 )
 
 

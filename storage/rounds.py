@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -32,9 +33,13 @@ class RoundError(ValueError):
 
 async def open_round(
     session: AsyncSession, partnership: Partnership, instrument_id: str = "samson",
-    *, title: str | None = None, audience: str = "all",
+    *, title: str | None = None, audience: str = "all", opened_at: datetime | None = None,
+    closes_at: datetime | None = None, period: str | None = None,
 ) -> Round:
-    """Open a new round of an instrument; only one may be open per instrument."""
+    """Open a new round of an instrument; only one may be open per instrument.
+
+    Scheduled rounds (check-ins) give the window's close and their ``period`` (one round per period).
+    """
     instrument = load_instrument(instrument_id)
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current:
@@ -54,6 +59,9 @@ async def open_round(
         number=number,
         title=title or f"{instrument.title.en.split(' –')[0]} #{number}",
         audience=audience,
+        opened_at=opened_at or utcnow(),
+        closes_at=closes_at,
+        period=period,
     )
     session.add(round_)
     await session.flush()
@@ -104,6 +112,17 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
             Round.number < round_.number,
         )
         .order_by(col(Round.number).desc())
+    )
+    return (await session.exec(query)).first()
+
+
+async def latest_response(session: AsyncSession, person_id: int, instrument_id: str) -> Response | None:
+    """A person's newest response to an instrument, completed ones first."""
+    query = (
+        select(Response)
+        .join(Round, Round.id == Response.round_id)
+        .where(Response.person_id == person_id, Round.instrument_id == instrument_id)
+        .order_by(col(Response.completed_at).is_(None), col(Response.id).desc())
     )
     return (await session.exec(query)).first()
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from storage.models import Membership, Person, Round, utcnow
-from storage.rounds import get_or_create_response, put_answer
 from core.flow import Answer as FlowAnswer
 from core.instrument import load_instrument
+from storage.models import Membership, Person, Round, utcnow
+from storage.rounds import get_or_create_response, put_answer
 from tests.conftest import full_answers
 
 

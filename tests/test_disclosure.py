@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.disclosure import (
-    Contribution, Ledger, Reason, SharedText, Sharing, Shown, Withheld, separable, shared_texts,
+    Contribution,
+    Ledger,
+    Reason,
+    SharedText,
+    Sharing,
+    Shown,
+    Withheld,
+    separable,
+    shared_texts,
 )
 from core.flow import Answer
 from core.instrument import load_instrument

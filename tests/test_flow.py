@@ -6,8 +6,16 @@ import yaml
 
 from core.disclosure import Sharing
 from core.flow import (
+    Answer,
+    Completed,
+    FlowContext,
+    FlowState,
+    Paused,
+    RecordAnswer,
+    RecordIdea,
     ShareIdea,
-    Answer, Completed, FlowContext, FlowState, Paused, RecordAnswer, RecordIdea, advance, begin,
+    advance,
+    begin,
 )
 from core.instrument import load_instrument, parse_instrument
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from bot import publishing, round_lifecycle, summaries
+from bot import round_lifecycle, summaries
 from bot.config import Settings
 from bot.nudging import compose_nudge
 from bot.runtime import Runtime
@@ -15,11 +15,21 @@ from core.instrument import load_instrument
 from storage.channels import bind_channel
 from storage.db import Database
 from storage.models import (
-    ActionIdea, Contact, Identity, Membership, Organisation, Outbox, Partnership, Person, Response, Round, utcnow,
+    ActionIdea,
+    Contact,
+    Identity,
+    Membership,
+    Organisation,
+    Outbox,
+    Partnership,
+    Person,
+    Response,
+    Round,
+    utcnow,
 )
 from storage.partnerships import add_organisation, create_invite, create_partnership
 from storage.rounds import get_or_create_response, open_round, put_answer
-from tests.conftest import close_as_coordinator, full_answers, join
+from tests.conftest import full_answers, join
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_driver import SlackDriver
 from tests.fakes.telegram_api import BOT_ID, TOKEN, FakeTelegram

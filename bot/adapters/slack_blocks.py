@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+
 from slack_sdk.models.blocks import (
-    ActionsBlock, Block, ButtonElement, ContextBlock, InputBlock, MarkdownTextObject, NumberInputElement,
-    PlainTextInputElement, PlainTextObject, SectionBlock,
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
 )
 from slack_sdk.models.views import View
 
@@ -92,8 +101,8 @@ def reply_blocks(reply: Reply, lang: str) -> list[dict]:
 
 def answered_blocks(text: str, label: str) -> list[dict]:
     """A question after it was answered: its text, and the answer instead of the buttons."""
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=part))
-                           for part in chunks(text, MAX_SECTION)][: MAX_BLOCKS - 1]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=part)) for part in chunks(text, MAX_SECTION)]
+    blocks = blocks[: MAX_BLOCKS - 1]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"✓ *{slack_text(label)}*")]))
     return [block.to_dict() for block in blocks]
 
@@ -101,6 +110,7 @@ def answered_blocks(text: str, label: str) -> list[dict]:
 def input_view(lang: str, kind: str, metadata: dict, minimum: int | None = None, maximum: int | None = None) -> dict:
     """A modal for typed input: an action idea, a free-text answer or a number."""
     title = t(lang, "write.idea_title" if kind == "idea" else "write.answer_title")
+    element: NumberInputElement | PlainTextInputElement
     if kind == "number":
         element = NumberInputElement(action_id="value", is_decimal_allowed=False, min_value=minimum, max_value=maximum)
         label = t(lang, "write.number_label", min=minimum, max=maximum)

@@ -124,7 +124,10 @@ class TelegramAdapter:
         elif private:
             event = self._event(update, EventKind.TEXT, text)
         else:  # group chatter: counted as contact in a bound group, never stored
-            await self.core.record_activity(PLATFORM, self.workspace, str(message.chat.id), str(message.from_user.id))
+            sender = update.effective_user
+            if sender is None:
+                return
+            await self.core.record_activity(PLATFORM, self.workspace, str(message.chat.id), str(sender.id))
             return
         await self._reply(event, await self.core.handle(event))
 

@@ -18,7 +18,13 @@ from core.roles import may_answer
 from storage.models import Organisation, Response, Round, RoundStatus, utcnow
 from storage.people import membership_in
 from storage.rounds import (
-    answer_rows, get_or_create_response, load_answers, open_rounds, put_answer, response_context, save_idea,
+    answer_rows,
+    get_or_create_response,
+    load_answers,
+    open_rounds,
+    put_answer,
+    response_context,
+    save_idea,
     share_idea,
 )
 

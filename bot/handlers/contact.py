@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from bot.turn import Turn
+from core.roles import RESIDENT
 from core.schedule import ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
-from core.roles import RESIDENT
 from storage.models import ContactKind, Organisation, utcnow
 from storage.partnerships import list_organisations
 from storage.people import membership_in

@@ -20,6 +20,7 @@ from storage.models import Membership, Partnership, Role
 from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
 from storage.people import membership_in, resolve_identity
 from storage.rounds import RoundError, count_completed, open_rounds, participation
+
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 

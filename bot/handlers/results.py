@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from bot import publishing
 from bot.events import Audience
 from bot.flows import samson
 from bot.turn import Turn
 from storage.channels import binding_of
-from storage.models import Partnership, Response, Round
+from storage.models import Partnership
 from storage.people import membership_in
-from storage.rounds import open_rounds
+from storage.rounds import latest_response, open_rounds
 
 
 async def mine(turn: Turn, args: str) -> None:
     """The person's latest SAMSON profile, privately."""
-    query = (
-        select(Response)
-        .join(Round, Round.id == Response.round_id)
-        .where(Response.person_id == turn.person.id, Round.instrument_id == "samson")
-        .order_by(col(Response.completed_at).is_(None), col(Response.id).desc())
-    )
-    response = (await turn.session.exec(query)).first()
+    response = await latest_response(turn.session, turn.person.id, "samson")  # type: ignore[arg-type]
     if response is None:
         turn.say(turn.t("results.none"))
         return

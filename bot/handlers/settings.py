@@ -7,8 +7,16 @@ from datetime import datetime, timedelta
 from bot.handlers.coordination import coordinator_partnership
 from bot.turn import Turn
 from core.schedule import (
-    QuietHours, ScheduleError, check_checkin_day, check_weekday, checkin_start, interval, month_key, next_summary,
-    parse_clock, zone,
+    QuietHours,
+    ScheduleError,
+    check_checkin_day,
+    check_weekday,
+    checkin_start,
+    interval,
+    month_key,
+    next_summary,
+    parse_clock,
+    zone,
 )
 from storage.contacts import reset_clocks
 from storage.models import Partnership, utcnow

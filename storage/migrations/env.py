@@ -1,9 +1,9 @@
 """Alembic environment: migrations run on a connection handed over by storage.db."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 connection = context.config.attributes.get("connection")
 if connection is None:
