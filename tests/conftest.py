@@ -1,8 +1,16 @@
-"""Shared fixtures: a migrated SQLite database per test, the bot core and scripted console users."""
+"""Shared fixtures: a migrated database per test, the bot core and scripted console users.
+
+Tests run on SQLite by default. With ``SAMSON_TEST_DATABASE_URL=postgresql://user@host/db``
+every test gets a fresh PostgreSQL database on that server instead (created and dropped).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +24,36 @@ from storage.partnerships import add_organisation, create_invite, create_partner
 from storage.rounds import open_round
 
 
+POSTGRES = os.environ.get("SAMSON_TEST_DATABASE_URL")
+
+
+def _on_server(statement: str) -> None:
+    """Run one statement on the PostgreSQL test server (in a thread: tests may hold a running loop)."""
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(POSTGRES)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    worker = threading.Thread(target=asyncio.run, args=(run(),))
+    worker.start()
+    worker.join()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def db_url(tmp_path: Path):
+    if not POSTGRES:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    name = f"samson_test_{uuid.uuid4().hex[:12]}"
+    _on_server(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+def env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = db_url
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     return url
