@@ -1,9 +1,9 @@
 """The bot core: turns one neutral event into replies, in one transaction.
 
-Each event runs in its own database session. Its update key is recorded in the
-same transaction as its effects, so a re-delivered event fails on the key's
-unique constraint, is rolled back whole and changes nothing. The transaction
-commits before the replies are handed back to the adapter to send.
+Each event runs in its own database session. Its update key is taken first
+(``INSERT … ON CONFLICT DO NOTHING``) in the same transaction as its effects, so a
+re-delivered event, on this worker or another, is skipped silently, and a crash rolls
+back both. The transaction commits before the replies are handed back to the adapter.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.turn import Turn
 from core.i18n import language_from_hint, t
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
-from storage.db import Database
+from storage.db import Database, insert_or_skip
 from storage.models import Identity, Membership, Organisation, Partnership, ProcessedUpdate, utcnow
 from storage.people import resolve_identity
 
@@ -85,7 +85,10 @@ class BotCore:
     async def _handle(self, event: Event) -> list[Reply]:
         try:
             async with self.db.session() as session:
-                if event.update_key and await session.get(ProcessedUpdate, event.update_key[:128]):
+                # The key is taken first, in the transaction that applies the update: another worker with
+                # the same update waits here, then skips it silently; a crash rolls both back together.
+                if event.update_key and not await insert_or_skip(
+                        session, ProcessedUpdate, "key", key=event.update_key[:128], processed_at=utcnow()):
                     log.info("duplicate update %s ignored", event.update_key)
                     return []
                 identity, person = await resolve_identity(
@@ -98,17 +101,11 @@ class BotCore:
                     session.add(identity)
                 turn = Turn(session, event, identity, person)
                 await self._route(turn)
-                if event.update_key:
-                    # Written with the event's effects: a re-delivery fails here and changes nothing.
-                    session.add(ProcessedUpdate(key=event.update_key[:128]))
                 await session.commit()
             if turn.outbox_written and self.on_outbox:
                 self.on_outbox()
             return turn.finish()
         except IntegrityError as exc:
-            if "processedupdate" in str(exc.orig).lower():
-                log.info("duplicate update %s ignored", event.update_key)
-                return []
             log.warning("conflicting write for %s, rolled back: %s", event.update_key, exc.orig)
             return [Reply(text=_internal_error(event), is_error=True)]
         except Exception:

@@ -14,10 +14,10 @@ import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
+if TYPE_CHECKING:  # matplotlib and numpy load on the first chart, not at start (memory of an idle bot)
+    from matplotlib.figure import Figure
 
 SIZE_INCHES = 6.0
 DPI = 100
@@ -51,6 +51,9 @@ class _Template:
     """A reusable figure for one axis layout: only data, title and legend change."""
 
     def __init__(self, axes: tuple[str, ...], scale_min: float, scale_max: float) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
         self.figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
         n = len(axes)
@@ -102,6 +105,8 @@ class _Template:
         ax.draw_artist(legend)
         self.figure.draw_artist(self.title)
         width, height = self.canvas.get_width_height()
+        from PIL import Image
+
         image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", compress_level=1)

@@ -35,6 +35,21 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /, **values: object) -> bool:
+    """``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; True if the row was inserted.
+
+    A concurrent transaction inserting the same key makes this one wait for it, then skip:
+    the way to record "done once" across workers.
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[conflict_on])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")

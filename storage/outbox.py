@@ -13,11 +13,10 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import insert_or_skip
 from storage.models import Outbox, utcnow
 
 CLAIM_LEASE = timedelta(minutes=10)
@@ -34,11 +33,7 @@ async def enqueue(
         params=json.dumps(params or {}, ensure_ascii=False, sort_keys=True), partnership_id=partnership_id,
         not_before=not_before or utcnow(), created_at=utcnow(), attempts=0,
     )
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    return await insert_or_skip(session, Outbox, "key", **values)
 
 
 async def due(

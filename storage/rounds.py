@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.flow import Answer as FlowAnswer
+from core.flow import FlowState
 from core.instrument import load_instrument
 from core.roles import counts_as_expected
 from storage.models import (
@@ -164,6 +166,33 @@ def put_answer(session: AsyncSession, rows: dict[str, Answer], response_id: int,
     row.number, row.text, row.answered_at = answer.number, answer.text, utcnow()
     rows[item_id] = row
     session.add(row)
+
+
+async def advance_response(
+    session: AsyncSession, response: Response, seen: FlowState, new: FlowState, completed: bool
+) -> bool:
+    """Move a response from the state its input saw to ``new``; False if it was no longer there.
+
+    One guarded ``UPDATE … WHERE position = :seen …``: of two concurrent taps on the same
+    question (in one process or on two workers) exactly one moves it on.
+    """
+    now = utcnow()
+    values: dict[str, object] = dict(position=new.position, awaiting_idea=new.awaiting_idea,
+                                     choosing_sharing=new.choosing_sharing, updated_at=now)
+    if completed:
+        values["completed_at"] = now
+    result = await session.exec(  # type: ignore[call-overload]
+        update(Response)
+        .where(Response.id == response.id, Response.position == seen.position,
+               Response.awaiting_idea == seen.awaiting_idea, Response.choosing_sharing == seen.choosing_sharing,
+               col(Response.completed_at).is_(None))
+        .values(**values)
+    )
+    if not result.rowcount:
+        return False
+    for name, value in values.items():  # the loaded row now matches the database, without another UPDATE
+        set_committed_value(response, name, value)
+    return True
 
 
 async def response_context(

@@ -23,7 +23,6 @@ from storage.db import Database
 from storage.partnerships import add_organisation, create_invite, create_partnership
 from storage.rounds import open_round
 
-
 POSTGRES = os.environ.get("SAMSON_TEST_DATABASE_URL")
 
 

@@ -15,9 +15,10 @@ from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
 from core.roles import may_answer
-from storage.models import Organisation, Response, Round, RoundStatus, utcnow
+from storage.models import Organisation, Response, Round, RoundStatus
 from storage.people import membership_in
 from storage.rounds import (
+    advance_response,
     answer_rows,
     get_or_create_response,
     load_answers,
@@ -151,7 +152,13 @@ async def on_input(turn: Turn, raw: str) -> None:
     answers = {item_id: flow.Answer(row.number, row.text) for item_id, row in rows.items()}
     state = _state(response)
     step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, side_of(org), answers))
-    completed = False
+    completed = any(isinstance(effect, flow.Completed) for effect in step.effects)
+    # The version check: the answer counts only if the response is still where this input saw it
+    # (a double tap, or the same person on two workers, stores one answer).
+    if (step.effects or step.state != state) and not await advance_response(
+            turn.session, response, state, step.state, completed):
+        turn.say(turn.t("answer.already"), notice=True)
+        return
     for effect in step.effects:
         if isinstance(effect, flow.RecordAnswer):
             put_answer(turn.session, rows, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
@@ -159,18 +166,9 @@ async def on_input(turn: Turn, raw: str) -> None:
             await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
         elif isinstance(effect, flow.ShareIdea):
             await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
-        elif isinstance(effect, flow.Completed):
-            response.completed_at = utcnow()
-            completed = True
         elif isinstance(effect, flow.Paused):
             turn.identity.awaiting = None
             turn.session.add(turn.identity)
-    if step.state != state:
-        response.position = step.state.position
-        response.awaiting_idea = step.state.awaiting_idea
-        response.choosing_sharing = step.state.choosing_sharing
-        response.updated_at = utcnow()
-        turn.session.add(response)
     for prompt in step.prompts:
         turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
     if completed:
