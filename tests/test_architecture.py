@@ -59,3 +59,13 @@ def test_core_imports_no_platform_database_or_network_library() -> None:
     for path in (ROOT / "core").rglob("*.py"):
         bad = {m for m in _imports(path) if m.split(".")[0] in PLATFORM}
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_an_idle_bot_does_not_load_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.runtime, bot.adapters.slack, bot.adapters.telegram, bot.cli;"
+            "print(any(m in sys.modules for m in ('matplotlib', 'numpy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

@@ -274,3 +274,34 @@ async def test_long_texts_are_split_under_4096_characters(bot, fake) -> None:
     parts = fake.to(user["id"])
     assert len(parts) == 3 and all(len(p.text) <= 4096 for p in parts)
     assert "\n".join(p.text for p in parts) == text
+
+
+async def test_a_slow_tap_is_acknowledged_before_its_work_is_done(bot, fake, db_url, monkeypatch) -> None:
+    from bot.adapters import telegram as adapter
+
+    liv = fake.user(1011, "Liv", "en")
+    await join(fake, liv, "BO-1", "en")
+    question = fake.last_keyboard(1011)
+    release = asyncio.Event()
+    real = bot.core.handle
+
+    async def slow(event):
+        await release.wait()  # the work is stuck (a slow database, a long chart)
+        return await real(event)
+
+    monkeypatch.setattr(adapter, "ACK_BUDGET", 0.1)
+    monkeypatch.setattr(bot.core, "handle", slow)
+    answered = len(fake.callback_answers)
+    fake.tap(liv, question, "7")
+    await fake.wait_for(lambda: len(fake.callback_answers) > answered)  # the button stops spinning …
+    assert not any("(2 of 54)" in s.text for s in fake.to(1011))  # … before the work is done
+    release.set()
+    await fake.wait_for(lambda: any("(2 of 54)" in s.text for s in fake.to(1011)))
+    assert len(fake.callback_answers) == answered + 1  # answered once
+
+
+async def test_a_residents_add_is_refused_like_every_coordinator_command(bot, fake, db_url) -> None:
+    ron = fake.user(1012, "Ron", "en")
+    await join(fake, ron, "BO-1", "en")
+    fake.say(ron, "/add <@U1> Innbyggere på Øst")
+    await fake.wait_for(lambda: any("Only coordinators" in s.text for s in fake.to(1012)))

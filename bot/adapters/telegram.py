@@ -8,6 +8,7 @@ restarts and several webhook workers lose nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 MENU = ("start", "resume", "results", "group", "lang", "privacy", "help")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ACK_BUDGET = 2.0
+"""Seconds a callback query may wait for its work before it is answered anyway (Telegram allows 15)."""
 
 
 class TelegramAdapter:
@@ -138,15 +141,25 @@ class TelegramAdapter:
             return
         ref, value = parsed
         event = self._event(update, EventKind.CHOICE, value, ref=ref)
-        replies = await self.core.handle(event)
+        # The button stops spinning within ACK_BUDGET whatever the load: past it, the query is
+        # answered empty and a notice (e.g. "already answered") comes as a message instead.
+        work = asyncio.ensure_future(self.core.handle(event))
+        done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
+        if not done:
+            await self._answer(query, None)
+        replies = await work
         notices = [r for r in replies if r.notice]
-        try:
-            await query.answer(notices[0].text[:200] if notices else None)
-        except TelegramError as exc:  # the query may have expired; the answer still counts
-            log.info("answerCallbackQuery failed: %s", exc)
+        if done:
+            await self._answer(query, notices[0].text[:200] if notices else None)
         if replies and not notices and not any(r.is_error and r.ref is None for r in replies):
             await self._mark_answered(query, value)
-        await self._reply(event, [r for r in replies if not r.notice])
+        await self._reply(event, [r for r in replies if not r.notice or not done])
+
+    async def _answer(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            await query.answer(text)
+        except TelegramError as exc:  # the query may have expired; the tap still counts
+            log.info("answerCallbackQuery failed: %s", exc)
 
     async def _mark_answered(self, query: CallbackQuery, value: str) -> None:
         """Edit the tapped message to show the answer instead of the keyboard."""

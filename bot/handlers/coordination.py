@@ -146,13 +146,13 @@ async def invite(turn: Turn, args: str) -> None:
 
 async def add(turn: Turn, args: str) -> None:
     """``/add @person [@person …] organisation``: make people partners for an organisation (Slack)."""
+    partnership = await coordinator_partnership(turn)  # refused first, like every coordinator command
+    if partnership is None:
+        return
     users = MENTION.findall(args)
     org_name = MENTION.sub("", args).strip()
     if not users or not org_name:
         turn.say(turn.t("add.usage"), is_error=True)
-        return
-    partnership = await coordinator_partnership(turn)
-    if partnership is None:
         return
     try:
         org = await get_organisation(turn.session, partnership, org_name)
