@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot import round_lifecycle  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from core.charts import clear_cache  # noqa: E402
@@ -43,6 +44,7 @@ async def seed(url: str, users: int) -> None:
         round_ = await open_round(s, p, "samson", title="Bench")
         for n in range(3):
             await completed_person(s, round_, org.id, f"Done {n}", seed=n)
+        await round_lifecycle.close(s, p, round_)  # /group shows the published result
         for n in range(users):
             person = Person(display_name=f"U{n}", lang="en", consent_at=utcnow())
             s.add(person)

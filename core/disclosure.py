@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from statistics import fmean, pstdev
+from math import fsum, sqrt
 
 SPREAD_MIN = 5
 """A spread (standard deviation) is shown only over at least this many answers."""
@@ -59,18 +59,30 @@ class Withheld:
 Cell = Shown | Withheld
 
 
+def _refine(sets: Iterable[frozenset[int]], k: int | None = None) -> list[frozenset[int]] | None:
+    """Split everyone in ``sets`` by which sets hold them; None as soon as a group is under ``k``."""
+    family = list(sets)
+    parts = [frozenset().union(*family)] if family else []
+    for s in family:
+        split: list[frozenset[int]] = []
+        for part in parts:
+            for piece in (part & s, part - s):
+                if piece:
+                    if k is not None and len(piece) < k:
+                        return None  # groups only get smaller from here
+                    split.append(piece)
+        parts = split
+    return parts
+
+
 def atoms(sets: Iterable[frozenset[int]]) -> list[frozenset[int]]:
     """The finest groups comparisons between ``sets`` can isolate: people grouped by which sets hold them."""
-    family = list(sets)
-    groups: dict[tuple[bool, ...], set[int]] = {}
-    for person in set().union(*family) if family else set():
-        groups.setdefault(tuple(person in s for s in family), set()).add(person)
-    return [frozenset(g) for g in groups.values()]
+    return _refine(sets) or []
 
 
 def separable(sets: Iterable[frozenset[int]], k: int) -> bool:
     """True when every group that comparisons between ``sets`` could single out has at least ``k`` people."""
-    return all(len(atom) >= k for atom in atoms(sets))
+    return _refine(sets, k) is not None
 
 
 @dataclass
@@ -151,9 +163,15 @@ class Ledger:
             self._record(item, [frozenset(s) for s in sets])
 
 
+def mean_and_spread(values: Sequence[float]) -> tuple[float, float]:
+    """The mean and the population standard deviation, in plain float arithmetic."""
+    mean = fsum(values) / len(values)
+    return mean, sqrt(fsum((v - mean) ** 2 for v in values) / len(values))
+
+
 def _shown(values: list[float]) -> Shown:
-    sd = pstdev(values) if len(values) >= SPREAD_MIN else None
-    return Shown(fmean(values), len(values), sd)
+    mean, sd = mean_and_spread(values)
+    return Shown(mean, len(values), sd if len(values) >= SPREAD_MIN else None)
 
 
 class Sharing(StrEnum):
