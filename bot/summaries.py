@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import publishing
 from bot.events import Reply
+from bot.flows.checkins import CONTACT_ITEM
 from bot.ideas import idea_line, shared_answers, shared_ideas
 from core.disclosure import Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, t
@@ -112,7 +113,14 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
     text = digest_text(lang, title, counts, health, actions, await discussion(session, partnership, lang))
     publication = await latest_publication(session, round_.id)  # type: ignore[arg-type]
     if publication is not None:
-        cell = publishing.snapshot_of(publication).items.get(SCORE_ITEM)
+        snap = publishing.snapshot_of(publication)
+        cell = snap.items.get(SCORE_ITEM)
         if isinstance(cell, Shown):
             text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean))
+        contact = snap.counts.get(CONTACT_ITEM)
+        if isinstance(contact, dict):
+            item = load_instrument(round_.instrument_id).item(CONTACT_ITEM)
+            labels = {o.id: o.label.get(lang) for o in item.options}
+            shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(contact.items(), key=lambda kv: -kv[1]))
+            text += "\n" + t(lang, "digest.contact_answers", counts=shown)
     return [Reply(text=text)]

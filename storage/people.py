@@ -103,6 +103,7 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
 
     Published snapshots keep only group figures; the person's answers drop out of later ones.
     """
+    await session.flush()  # pending changes to these rows go first, so nothing updates a deleted row
     response_ids = select(Response.id).where(Response.person_id == person.id)
     identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
     for identity in identities:

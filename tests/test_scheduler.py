@@ -217,6 +217,7 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     assert "2 of 6 answered" in digest  # two seeded SAMSON respondents of Grønn Vekst have no chat
     assert "• Øst kommune: 1 of 2" in digest and "• Grønn Vekst AS: 1 of 3" in digest
     assert "Joint workshop in March" in digest
+    assert "How people were mostly in touch: Meeting 2." in digest  # k=2 here: both answers count
     instrument = load_instrument("samson")
     db = Database(db_url)
     async with db.session() as s:

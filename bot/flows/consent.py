@@ -37,6 +37,7 @@ async def on_consent(turn: Turn, answer: str) -> None:
         await ask_language(turn)
     elif word in NO:
         await leave_unconsented(turn.session, turn.person)
+        await turn.session.refresh(turn.identity)
         turn.say(turn.t("consent.declined"))
     else:
         turn.say(turn.t("consent.required"), _consent_choices(turn), is_error=True)
