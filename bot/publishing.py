@@ -158,6 +158,8 @@ async def announce(
 
 async def compose_group_chart(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
     """A published group chart for a bound channel."""
+    if "publication_id" not in params:
+        return []  # decided before results were published snapshots: nothing published to show
     publication = await session.get(Publication, params["publication_id"])
     published = await of_publication(session, publication) if publication else None
     if published is None:
