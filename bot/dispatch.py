@@ -24,7 +24,7 @@ from bot.turn import Turn
 from core.i18n import language_from_hint, t
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
-from storage.db import Database, insert_or_skip
+from storage.db import Database, insert_or_skip, lock_for_transaction
 from storage.models import Identity, Membership, Organisation, Partnership, ProcessedUpdate, utcnow
 from storage.people import resolve_identity
 
@@ -85,6 +85,8 @@ class BotCore:
     async def _handle(self, event: Event) -> list[Reply]:
         try:
             async with self.db.session() as session:
+                # One person's updates apply one at a time, whichever worker takes them (PostgreSQL).
+                await lock_for_transaction(session, f"person:{event.platform}:{event.workspace}:{event.user}")
                 # The key is taken first, in the transaction that applies the update: another worker with
                 # the same update waits here, then skips it silently; a crash rolls both back together.
                 if event.update_key and not await insert_or_skip(

@@ -24,7 +24,7 @@ from core.schedule import QuietHours, checkin_start, interval, month_key, parse_
 from storage import outbox
 from storage.channels import bindings
 from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
-from storage.db import Database
+from storage.db import SCHEDULER_LOCK, Database, try_lock_for_transaction
 from storage.models import Identity, Membership, Partnership, Person, Response, Round, RoundStatus, utcnow
 from storage.rounds import RoundError
 
@@ -183,6 +183,9 @@ class Planner:
 async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool = False) -> list[Planned]:
     """One tick in one transaction; a dry run rolls back and only reports."""
     async with db.session() as session:
+        if not await try_lock_for_transaction(session, SCHEDULER_LOCK):
+            log.info("another scheduler is ticking; this one waits for the next minute")
+            return []
         planner = Planner(session, now or utcnow())
         planned = await planner.tick()
         if dry_run:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,8 +104,39 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x5A4D5301
+"""Advisory lock key: workers starting together migrate one after the other (PostgreSQL)."""
+SCHEDULER_LOCK = 0x5A4D5302
+"""Advisory lock key: only one scheduler tick runs at a time across processes (PostgreSQL)."""
+
+
 def _upgrade(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:  # batch migrations copy tables; SQLite must not check foreign keys meanwhile
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first: a second process waits its turn
+    else:  # held until this transaction ends: a second worker waits, then finds nothing to do
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     command.upgrade(alembic_config(connection), "head")
+
+
+def _lock_key(text: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a text."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+async def lock_for_transaction(session: AsyncSession, name: str) -> None:
+    """Serialise transactions that take the same ``name`` across workers, until commit (PostgreSQL).
+
+    SQLite needs none: it lets one writer in at a time.
+    """
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_lock_key(name)))  # type: ignore[call-overload]
+
+
+async def try_lock_for_transaction(session: AsyncSession, key: int) -> bool:
+    """Take an advisory lock until commit if nobody holds it; always True on SQLite."""
+    if session.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
+        return True
+    result = await session.exec(text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=key))  # type: ignore[call-overload]
+    return bool(result.scalar())

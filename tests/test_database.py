@@ -32,3 +32,16 @@ async def test_publishing_twice_in_one_round_numbers_the_snapshots(db: Database,
         numbers = [pub.number for pub in (await s.exec(select(Publication).order_by(Publication.number))).all()]
         published = await publishing.latest(s, await s.get(Partnership, seed.partnership_id))
     assert numbers == [1, 2] and published is not None and published.snapshot.respondents == 3
+
+
+async def test_two_workers_starting_together_migrate_once(db_url: str) -> None:
+    import asyncio
+
+    first, second = Database(db_url), Database(db_url)
+    try:
+        await asyncio.gather(first.migrate(), second.migrate())  # neither fails on the other's tables
+        async with first.session() as s:
+            assert (await s.exec(select(Partnership))).all() == []
+    finally:
+        await first.close()
+        await second.close()
