@@ -64,16 +64,59 @@ def run(
     user: Annotated[str | None, typer.Option(help="Console user id (default: your login name).")] = None,
     invite: Annotated[str | None, typer.Option(help="Invite code to join with on first use.")] = None,
     charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
+    role: Annotated[str, typer.Option(
+        help="all (one process does everything), web (takes updates and sends), worker (only sends), "
+             "or scheduler (only decides what is due; run exactly one).")] = "all",
 ) -> None:
     """Run the bot. With no platform token set, a local chat opens in this terminal."""
+    from bot.logs import configure
+    from bot.runtime import Role
+
     settings = Settings()
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if role not in Role.__members__.values():
+        typer.secho(f"Error: --role must be one of {', '.join(Role)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     if settings.has_platform:
         from bot.runtime import Runtime
 
-        asyncio.run(Runtime(settings).serve_forever())
+        configure(settings.samson_log_level, settings.samson_log_format)
+        _infrastructure(lambda: Runtime(settings, role=Role(role)).serve_forever())
         return
-    asyncio.run(_console(settings, user, invite, charts_dir))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _infrastructure(lambda: _console(settings, user, invite, charts_dir))
+
+
+def _infrastructure(main: Callable[[], Awaitable[None]]) -> None:
+    """Run ``main``; a database or network that cannot be reached is one clear line, not a traceback."""
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:
+        reason = infrastructure_error(exc)
+        if reason is None:
+            raise
+        typer.secho(f"Error: {reason}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def infrastructure_error(exc: BaseException) -> str | None:
+    """A one-line explanation when ``exc`` is about the database URL, the database or the network."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+
+    from storage.db import describe_url
+
+    url = describe_url(Settings().database_url)
+    if isinstance(exc, ArgumentError) or (isinstance(exc, ValueError) and "database" in str(exc)):
+        return f"DATABASE_URL is not usable ({exc}); write e.g. sqlite:///samson.db or postgresql://user@host/db"
+    if isinstance(exc, OperationalError | InterfaceError | DBAPIError):
+        return f"cannot use the database at {url}: {str(exc.orig).strip().splitlines()[0]}"
+    if isinstance(exc, ConnectionError | OSError | TimeoutError):
+        return f"cannot reach the database at {url} or a platform API: {exc}"
+    name = type(exc).__module__
+    if name.startswith(("asyncpg", "telegram.error", "slack_sdk.errors")):
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 @app.command()

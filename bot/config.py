@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     samson_http_host: str = "127.0.0.1"
     samson_http_port: int = 8080
+    samson_log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    samson_log_format: str = Field(default="text", description="text (key=value) or json")
 
     @property
     def has_platform(self) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot import metrics
 from bot.events import Reply
 from bot.outgoing import compose
 from storage import outbox
@@ -49,6 +50,7 @@ class Delivery:
         self.senders = {sender.platform: sender for sender in senders}
         self._wake = asyncio.Event()
         self._gate = asyncio.Semaphore(concurrency)
+        self._stopping = False
 
     def add(self, sender: Sender) -> None:
         """Register an adapter's sender."""
@@ -58,23 +60,37 @@ class Delivery:
         """Ask for a flush soon (called after a commit that decided messages)."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the flush under way, then leave ``run``."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self, interval: float = 5.0) -> None:
-        """Flush forever: when kicked, and at least every ``interval`` seconds."""
-        while True:
+        """Flush until stopped: when kicked, and at least every ``interval`` seconds."""
+        while not self._stopping:
             try:
                 await self.flush()
             except Exception:
                 log.exception("outbox flush failed")
+            if self._stopping:
+                break
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=interval)
             except TimeoutError:
                 pass
             self._wake.clear()
 
+    async def observe(self) -> None:
+        """Update the outbox gauges (called when ``/metrics`` is read)."""
+        async with self.db.session() as session:
+            pending, oldest = await outbox.backlog(session, platforms=list(self.senders) or None)
+        metrics.OUTBOX_PENDING.set(pending)
+        metrics.OUTBOX_LAG.set((utcnow() - oldest).total_seconds() if oldest else 0.0)
+
     async def flush(self, now: datetime | None = None) -> int:
         """Send every due row this process has a sender for; returns how many went out."""
         sent = 0
-        while True:
+        while not self._stopping:
             async with self.db.session() as session:
                 rows = await outbox.due(session, now, platforms=list(self.senders))
             if not rows:
@@ -83,6 +99,7 @@ class Delivery:
             sent += sum(results)
             if not any(results):
                 return sent
+        return sent
 
     async def _send_one(self, row_id: int, now: datetime | None) -> bool:
         async with self._gate:
@@ -113,6 +130,7 @@ class Delivery:
                     else:
                         await outbox.mark_sent(session, row_id, f"gave up: {exc}")
                     await session.commit()
+                metrics.SENDS.labels(row.platform, "retry").inc()
                 return False
             except Exception as exc:  # a bug or a rejected payload: record it, never loop on it
                 log.exception("sending outbox row %s (%s) failed", row_id, row.key)
@@ -120,6 +138,7 @@ class Delivery:
             async with self.db.session() as session:
                 await outbox.mark_sent(session, row_id, error)
                 await session.commit()
+            metrics.SENDS.labels(row.platform, "sent" if error is None else error.split(":")[0]).inc()
             return error is None
 
     async def _mark_unreachable(self, platform: str, workspace: str, channel: str) -> None:

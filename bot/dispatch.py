@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from bot import metrics
 from bot.events import Event, EventKind, Reply
 from bot.flows import consent
 from bot.flows import rounds as round_flow
@@ -52,7 +53,8 @@ class BotCore:
         lock = self._locks.setdefault(who, asyncio.Lock())
         try:
             async with lock:
-                return await self._handle(event)
+                with metrics.HANDLE_SECONDS.labels(event.platform).time():
+                    return await self._handle(event)
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(who, None)
@@ -92,6 +94,7 @@ class BotCore:
                 if event.update_key and not await insert_or_skip(
                         session, ProcessedUpdate, "key", key=event.update_key[:128], processed_at=utcnow()):
                     log.info("duplicate update %s ignored", event.update_key)
+                    metrics.UPDATES.labels(event.platform, "duplicate").inc()
                     return []
                 identity, person = await resolve_identity(
                     session, event.platform, event.workspace, event.user,
@@ -106,13 +109,14 @@ class BotCore:
                 await session.commit()
             if turn.outbox_written and self.on_outbox:
                 self.on_outbox()
+            metrics.UPDATES.labels(event.platform, "applied").inc()
             return turn.finish()
         except IntegrityError as exc:
             log.warning("conflicting write for %s, rolled back: %s", event.update_key, exc.orig)
-            return [Reply(text=_internal_error(event), is_error=True)]
         except Exception:
             log.exception("failed to handle %s", event)
-            return [Reply(text=_internal_error(event), is_error=True)]
+        metrics.UPDATES.labels(event.platform, "failed").inc()
+        return [Reply(text=_internal_error(event), is_error=True)]
 
     async def _route(self, turn: Turn) -> None:
         event = turn.event

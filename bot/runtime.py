@@ -1,4 +1,11 @@
-"""The running bot: database, bot core, outbox delivery, platform adapters and the HTTP server."""
+"""The running bot: database, bot core, outbox delivery, platform adapters and the HTTP server.
+
+Roles (``samson run --role``): ``web`` takes platform updates (HTTP, Socket Mode,
+polling) and sends; ``worker`` only sends what the outbox holds; ``scheduler``
+only decides what is due; ``all`` (the default) is one process doing everything.
+Several ``web`` workers share one PostgreSQL database (Telegram in webhook mode);
+scheduler ticks take an advisory lock, so a second scheduler only waits.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -13,21 +21,35 @@ from bot.delivery import Delivery
 from bot.dispatch import BotCore
 from bot.scheduler import Scheduler
 from bot.web import WebServer, build_web_app
+from storage.db import Database
 
 if TYPE_CHECKING:  # the adapters load their platform libraries only when configured
     from bot.adapters.slack import SlackAdapter
     from bot.adapters.telegram import TelegramAdapter
-from storage.db import Database
 
 log = logging.getLogger(__name__)
+DRAIN_SECONDS = 20.0
+"""How long a stopping process waits for in-flight sends before it gives up on them (their claims lapse)."""
+
+
+class Role(StrEnum):
+    """What one ``samson run`` process does."""
+
+    ALL = "all"
+    WEB = "web"
+    WORKER = "worker"
+    SCHEDULER = "scheduler"
 
 
 class Runtime:
     """Everything ``samson run`` starts when a platform token is set."""
 
-    def __init__(self, settings: Settings, run_scheduler: bool = True) -> None:
+    def __init__(self, settings: Settings, run_scheduler: bool = True, role: Role = Role.ALL) -> None:
         self.settings = settings
-        self.run_scheduler = run_scheduler
+        self.role = role
+        self.inbound = role in (Role.ALL, Role.WEB)
+        self.sending = role in (Role.ALL, Role.WEB, Role.WORKER)
+        self.run_scheduler = run_scheduler and role in (Role.ALL, Role.SCHEDULER)
         self.scheduler: Scheduler | None = None
         self.db = Database(settings.database_url)
         self.delivery = Delivery(self.db)
@@ -36,69 +58,72 @@ class Runtime:
         self.telegram: TelegramAdapter | None = None
         self.web: WebServer | None = None
         self._socket_mode = None
-        self._tasks: list[asyncio.Task] = []
+        self._delivery_task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Migrate, connect the adapters, start serving."""
+        """Migrate, connect the adapters this role needs, start serving."""
         s = self.settings
         await self.db.migrate()
-        slack_http = None
-        if s.slack_bot_token:
+        slack_http = telegram_hook = None
+        if s.slack_bot_token and self.sending:
             from bot.adapters.slack import SlackAdapter
 
-            if not s.slack_signing_secret and not s.slack_app_token:
+            if self.inbound and not s.slack_signing_secret and not s.slack_app_token:
                 raise SystemExit("SLACK_SIGNING_SECRET is required for Slack in HTTP mode (or set SLACK_APP_TOKEN).")
             self.slack = SlackAdapter(self.core, s.slack_bot_token, s.slack_signing_secret or "", s.slack_api_url)
             self.delivery.add(self.slack.sender)
-            if s.slack_app_token:
+            if self.inbound and s.slack_app_token:
                 self._socket_mode = self.slack.socket_mode(s.slack_app_token)
-            else:
+            elif self.inbound:
                 slack_http = self.slack.handle_http
-        telegram_hook = None
-        if s.telegram_bot_token:
+        if s.telegram_bot_token and self.sending:
             from bot.adapters.telegram import TelegramAdapter
 
             self.telegram = TelegramAdapter(self.core, s)
             self.delivery.add(self.telegram.sender)
-            await self.telegram.start()
-            if s.telegram_webhook_url:
+            await self.telegram.start(inbound=self.inbound)
+            if self.inbound and s.telegram_webhook_url:
                 telegram_hook = self.telegram.handle_webhook
-        self.web = WebServer(build_web_app(slack_http, telegram_hook), s.samson_http_host, s.samson_http_port)
+        app = build_web_app(slack_http, telegram_hook, health=self.db.ping, refresh=self.delivery.observe)
+        self.web = WebServer(app, s.samson_http_host, s.samson_http_port)
         await self.web.start()
         if self._socket_mode is not None:
             await self._socket_mode.connect_async()
-        self._tasks.append(asyncio.create_task(self.delivery.run(), name="outbox"))
+        if self.sending:
+            self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
         if self.run_scheduler:
             self.scheduler = Scheduler(self.db, after_tick=self.delivery.kick)
             self.scheduler.start()
-        log.warning("SAMSON bot running; HTTP on %s:%s", self.web.host, self.web.port)
+        log.warning("SAMSON bot running as %s; HTTP on %s:%s", self.role.value, self.web.host, self.web.port)
 
     async def stop(self) -> None:
-        """Stop everything in reverse order."""
+        """Stop taking work, finish what is in flight, then close (SIGTERM)."""
         if self.scheduler is not None:
             self.scheduler.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
         if self._socket_mode is not None:
             await self._socket_mode.close_async()
-        if self.telegram is not None:
-            await self.telegram.stop()
         if self.web is not None:
-            await self.web.stop()
+            await self.web.stop()  # waits for open requests
+        if self.telegram is not None:
+            await self.telegram.stop()  # stops polling; updates in flight are finished
+        if self._delivery_task is not None:
+            self.delivery.stop()
+            try:
+                await asyncio.wait_for(self._delivery_task, DRAIN_SECONDS)
+            except (TimeoutError, asyncio.CancelledError):
+                log.warning("outbox sends still in flight after %.0f s; they are retried after their lease", DRAIN_SECONDS)
         await self.db.close()
 
     async def serve_forever(self) -> None:
         """Run until SIGINT or SIGTERM."""
-        await self.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         try:
+            await self.start()
             await stop.wait()
+            log.warning("stopping: finishing work in flight")
         finally:
             await self.stop()

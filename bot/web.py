@@ -1,22 +1,51 @@
-"""The bot's one HTTP server: Slack at /slack/events, the Telegram webhook at /telegram/webhook, /healthz."""
+"""The bot's one HTTP server: Slack at /slack/events, the Telegram webhook at /telegram/webhook,
+/healthz (checks the database) and /metrics (Prometheus)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.metrics import REGISTRY
+
+log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Check = Callable[[], Awaitable[None]]
+HEALTH_TIMEOUT = 3.0
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+def build_web_app(slack: Handler | None = None, telegram: Handler | None = None, *,
+                  health: Check | None = None, refresh: Check | None = None) -> web.Application:
+    """The aiohttp application with the routes of the enabled adapters.
 
+    ``health`` raises when the bot cannot work (the database is unreachable);
+    ``refresh`` updates gauges before ``/metrics`` is read.
+    """
 
-def build_web_app(slack: Handler | None = None, telegram: Handler | None = None) -> web.Application:
-    """The aiohttp application with the routes of the enabled adapters."""
+    async def healthz(request: web.Request) -> web.Response:
+        if health is not None:
+            try:
+                await asyncio.wait_for(health(), HEALTH_TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+                log.warning("health check failed: %s", exc)
+                return web.json_response({"ok": False, "database": f"unreachable: {type(exc).__name__}"}, status=503)
+        return web.json_response({"ok": True, "database": "ok" if health else "not checked"})
+
+    async def metrics(request: web.Request) -> web.Response:
+        if refresh is not None:
+            try:
+                await refresh()
+            except Exception as exc:  # noqa: BLE001 - stale gauges are better than no metrics
+                log.warning("refreshing metrics failed: %s", exc)
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     app = web.Application(client_max_size=2 * 1024 * 1024)
-    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     if slack is not None:
         app.router.add_post("/slack/events", slack)
     if telegram is not None:
@@ -28,7 +57,7 @@ class WebServer:
     """Runs a web application on host:port (port 0 picks a free one; see ``port``)."""
 
     def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
         self.host, self.port = host, port
 
     async def start(self) -> None:

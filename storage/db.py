@@ -17,6 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def describe_url(url: str) -> str:
+    """A database URL for messages: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - the URL itself may be what is wrong
+        return "(unreadable DATABASE_URL)"
+
+
 def async_url(url: str) -> str:
     """Turn a URL as people write it into one with an async driver.
 
@@ -31,6 +39,10 @@ def async_url(url: str) -> str:
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     elif backend == "postgresql":
         parsed = parsed.set(drivername="postgresql+asyncpg")
+        query = dict(parsed.query)
+        if "sslmode" in query:  # libpq's name; asyncpg calls it ssl and takes the same values
+            query["ssl"] = query.pop("sslmode")
+            parsed = parsed.set(query=query)
     else:
         raise ValueError(f"unsupported database '{backend}': use sqlite:/// or postgresql://")
     return parsed.render_as_string(hide_password=False)
@@ -89,6 +101,11 @@ class Database:
             await conn.run_sync(_upgrade)
         if self.engine.dialect.name == "sqlite":
             await self.engine.dispose()  # fresh connections, with foreign keys checked again
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached (for ``/healthz``)."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
 
     async def close(self) -> None:
         """Dispose of the engine's connections."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +50,19 @@ async def due(
         .limit(limit)
     )
     return list((await session.exec(query)).all())
+
+
+async def backlog(session: AsyncSession, platforms: Collection[str] | None = None) -> tuple[int, datetime | None]:
+    """How many unsent rows are due now, and since when the oldest has waited."""
+    now = utcnow()
+    query = select(func.count(), func.min(Outbox.not_before)).where(
+        col(Outbox.sent_at).is_(None), Outbox.not_before <= now)
+    if platforms is not None:
+        query = query.where(col(Outbox.platform).in_(platforms))
+    count, oldest = (await session.exec(query)).one()  # type: ignore[call-overload]
+    if oldest is not None and oldest.tzinfo is None:  # SQLite returns aggregates without the column type
+        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
+    return count, oldest
 
 
 async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None) -> bool:

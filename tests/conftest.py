@@ -26,6 +26,15 @@ from storage.rounds import open_round
 POSTGRES = os.environ.get("SAMSON_TEST_DATABASE_URL")
 
 
+@pytest.fixture(autouse=True)
+def fast_telegram_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests click faster than people: Telegram pacing at 200/s (the pacing test sets its own)."""
+    from bot.adapters import telegram_pacing
+
+    monkeypatch.setattr(telegram_pacing, "DEFAULTS", {"overall_per_second": 1000, "private_burst": 200,
+                                                      "private_per_second": 200, "group_per_minute": 12000})
+
+
 def _on_server(statement: str) -> None:
     """Run one statement on the PostgreSQL test server (in a thread: tests may hold a running loop)."""
     import asyncpg

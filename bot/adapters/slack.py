@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view
 from bot.adapters.slack_sender import SlackSender
 from bot.dispatch import BotCore
@@ -34,13 +36,22 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 
 
+class CountingRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handling (wait ``Retry-After``, retry that request only), counted in the metrics."""
+
+    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def]
+        if response is not None and response.status_code == 429:
+            metrics.RATE_LIMITED.labels(PLATFORM).inc()
+        return await super()._can_retry_async(state=state, request=request, response=response, error=error)
+
+
 def web_client(token: str, base_url: str) -> AsyncWebClient:
     """A Web API client for ``base_url`` that honours 429 Retry-After and retries connection errors."""
     return AsyncWebClient(
         token=token, base_url=base_url if base_url.endswith("/") else base_url + "/",
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            CountingRateLimitRetryHandler(max_retry_count=3),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
@@ -66,7 +77,10 @@ class SlackAdapter:
 
     async def handle_http(self, request: web.Request) -> web.Response:
         """The ``/slack/events`` endpoint: Bolt verifies the signature (401 if bad) and dispatches."""
-        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        received = time.monotonic()
+        response = await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+        metrics.ACK_SECONDS.labels(PLATFORM).observe(time.monotonic() - received)
+        return response
 
     def socket_mode(self, app_token: str):  # -> AsyncSocketModeHandler
         """A Socket Mode handler for this app; ``await handler.connect_async()`` starts it."""

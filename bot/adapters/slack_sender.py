@@ -31,7 +31,7 @@ class SlackSender:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, per_channel: float = 1.0, burst: int = 3) -> None:
+    def __init__(self, client: AsyncWebClient, per_channel: float = 0.95, burst: int = 1) -> None:
         self.client = client
         self._rate = (per_channel, burst)
         self._limiters: dict[str, AsyncLimiter] = {}

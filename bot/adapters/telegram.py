@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import Sequence
 
 from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot import metrics
+from bot.adapters.telegram_pacing import PacedRateLimiter
 from bot.adapters.telegram_sender import TelegramSender, parse_callback
 from bot.config import Settings
 from bot.delivery import Unreachable
@@ -50,7 +53,7 @@ class TelegramAdapter:
             .token(settings.telegram_bot_token or "")
             .base_url(api)
             .base_file_url(api.replace("/bot", "/file/bot"))
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(PacedRateLimiter())
             .concurrent_updates(16)
         )
         if settings.telegram_webhook_url:
@@ -64,9 +67,11 @@ class TelegramAdapter:
         """Telegram has no workspaces; the bot's id keeps two bots' users apart."""
         return str(self.app.bot.id)
 
-    async def start(self) -> None:
-        """Connect (getMe), register the command menu, then poll or set the webhook."""
+    async def start(self, inbound: bool = True) -> None:
+        """Connect (getMe); for a process taking updates, register the command menu, then poll or set the webhook."""
         await self.app.initialize()
+        if not inbound:  # a sending-only worker
+            return
         await self.register_commands()
         await self.app.start()
         if self.settings.telegram_webhook_url:
@@ -143,19 +148,21 @@ class TelegramAdapter:
         event = self._event(update, EventKind.CHOICE, value, ref=ref)
         # The button stops spinning within ACK_BUDGET whatever the load: past it, the query is
         # answered empty and a notice (e.g. "already answered") comes as a message instead.
+        received = time.monotonic()
         work = asyncio.ensure_future(self.core.handle(event))
         done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
         if not done:
-            await self._answer(query, None)
+            await self._answer(query, None, received)
         replies = await work
         notices = [r for r in replies if r.notice]
         if done:
-            await self._answer(query, notices[0].text[:200] if notices else None)
+            await self._answer(query, notices[0].text[:200] if notices else None, received)
         if replies and not notices and not any(r.is_error and r.ref is None for r in replies):
             await self._mark_answered(query, value)
         await self._reply(event, [r for r in replies if not r.notice or not done])
 
-    async def _answer(self, query: CallbackQuery, text: str | None) -> None:
+    async def _answer(self, query: CallbackQuery, text: str | None, received: float) -> None:
+        metrics.ACK_SECONDS.labels(PLATFORM).observe(time.monotonic() - received)
         try:
             await query.answer(text)
         except TelegramError as exc:  # the query may have expired; the tap still counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot import metrics
 from bot.events import Choice
 from bot.flows import checkins, samson
 from bot.invitations import minutes
@@ -162,6 +163,7 @@ async def on_input(turn: Turn, raw: str) -> None:
     for effect in step.effects:
         if isinstance(effect, flow.RecordAnswer):
             put_answer(turn.session, rows, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
+            metrics.ANSWERS.inc()
         elif isinstance(effect, flow.RecordIdea):
             await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
         elif isinstance(effect, flow.ShareIdea):
