@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from core.flow import Choice, InputSpec
 
-__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply"]
+__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply", "fold"]
 
 
 class EventKind(StrEnum):
@@ -54,6 +54,23 @@ class Event:
     """How invite links look on this platform, e.g. ``https://t.me/samson_bot?start={code}``."""
     can_ephemeral: bool = False
     """The platform can show a message to one person inside a shared chat (Slack)."""
+
+
+def fold(replies: list[Reply], answered: str | None = None) -> Reply | None:
+    """The replies to a tapped question as one message that can replace it, or None if they cannot be.
+
+    Possible when every reply is plain text for this chat and only the last one has
+    buttons (the next question): a round then leaves one message, edited in place.
+    ``answered`` (the label tapped) stays visible as a first line.
+    """
+    if not replies or any(r.image or r.notice or r.thread or r.key or r.audience != Audience.CHAT for r in replies):
+        return None
+    if any(r.choices for r in replies[:-1]):
+        return None
+    last = replies[-1]
+    texts = ([f"✓ {answered}"] if answered else []) + [r.text for r in replies]
+    return Reply(text="\n\n".join(texts), choices=last.choices, accepts=last.accepts, item_id=last.item_id,
+                 progress=last.progress, ref=last.ref, is_error=any(r.is_error for r in replies))
 
 
 @dataclass(frozen=True)

@@ -235,8 +235,9 @@ async def answer_checkin(fake: FakeTelegram, user: dict) -> None:
 
     async def tap(value: str) -> None:
         message = await fake.wait_for(lambda: fake.last_keyboard(chat))
+        before = fake.keyboard_state(chat)
         fake.tap(user, message, value)
-        await fake.wait_for(lambda: (fake.last_keyboard(chat) or message) is not message)
+        await fake.wait_for(lambda: fake.keyboard_state(chat) != before)
 
     async def typed(text: str) -> None:
         before = len(fake.to(chat))

@@ -66,12 +66,18 @@ async def click_next(fake: FakeSlack, driver: SlackDriver, user: str, value: str
     """Click ``value`` on the newest message with buttons in the user's DM; wait for new buttons (or ``until``)."""
     channel = "D" + user
     message = await fake.wait_for(lambda: latest(fake, channel))
-    status, _, _ = await driver.click(user, message, value)
+
+    def shown() -> tuple:  # the newest question; answering edits it in place into the next one
+        newest = latest(fake, channel)
+        return (newest.ts, json.dumps(newest.blocks)) if newest else ()
+
+    before = shown()
+    status, _, _ = await driver.click(user, copy.deepcopy(message), value)
     assert status == 200
     if until:
         await fake.wait_for(lambda: any(until in m.text for m in fake.in_channel(channel)))
     else:
-        await fake.wait_for(lambda: (latest(fake, channel) or message).ts != message.ts)
+        await fake.wait_for(lambda: shown() != before)
 
 
 async def onboard_coordinator(fake: FakeSlack, driver: SlackDriver) -> None:
@@ -115,9 +121,10 @@ async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: Fake
             assert question is not None and f"({i + 1} " in question.text
             done = "✅" if i == len(answers) - 1 else None
             await click_next(fake, driver, user, "na" if value == "?" else value, until=done)
-            # The clicked message now shows the answer instead of buttons.
+            # The clicked message shows the answer given, and became the next question (one message per round).
             answered = next(m for m in fake.messages if m.ts == question.ts)
-            assert not answered.buttons() and "✓" in json.dumps(answered.blocks, ensure_ascii=False)
+            assert "✓" in json.dumps(answered.blocks, ensure_ascii=False)
+            assert bool(answered.buttons()) == (i < len(answers) - 1)
     assert await count(db_url, Answer) == 3 * len(items)
     assert "published when the round closes" in fake.in_channel("DU4")[-1].text
     assert not any(m.files for m in fake.in_channel("C1"))  # no live figures while the round is open
@@ -251,16 +258,18 @@ async def test_modal_for_action_idea_and_typed_answer(bot, fake: FakeSlack, db_u
     await driver.click("U1", question, "idea")
     view = await fake.wait_for(lambda: fake.views[-1] if fake.views else None)
     assert view["callback_id"] == "samson_input"
-    before = len(fake.in_channel("DU1"))
     assert (await driver.submit("U1", view, "Felles møteplass hver måned"))[0] == 200
-    await fake.wait_for(lambda: len(fake.in_channel("DU1")) > before)
+    # The question turns into "who may see this idea?"; the author picks, and is back at the statement.
+    await fake.wait_for(lambda: "Who may see this idea?" in (latest(fake, "DU1") or question).text)
+    await click_next(fake, driver, "U1", "anonymous")
+    assert "Idea saved; it will be shared without your name" in latest(fake, "DU1").text
     db = Database(db_url)
     async with db.session() as s:
         from storage.models import ActionIdea
 
         ideas = (await s.exec(select(ActionIdea))).all()
     await db.close()
-    assert [i.text for i in ideas] == ["Felles møteplass hver måned"]
+    assert [(i.text, i.sharing) for i in ideas] == [("Felles møteplass hver måned", "anonymous")]
 
 
 async def test_socket_mode_connects_and_handles_events(fake: FakeSlack, db_url: str) -> None:

@@ -73,11 +73,12 @@ async def count(db_url: str, model, *where) -> int:
 async def tap_next(fake: FakeTelegram, user: dict, value: str, until: str | None = None) -> None:
     """Tap a button on the newest keyboard in the user's chat; wait for a new keyboard (or ``until``)."""
     message = await fake.wait_for(lambda: fake.last_keyboard(user["id"]))
+    before = fake.keyboard_state(user["id"])
     fake.tap(user, message, value)
     if until:
         await fake.wait_for(lambda: any(until in s.text for s in fake.to(user["id"])))
     else:
-        await fake.wait_for(lambda: (fake.last_keyboard(user["id"]) or message) is not message)
+        await fake.wait_for(lambda: fake.keyboard_state(user["id"]) != before)
 
 
 async def join(fake: FakeTelegram, user: dict, code: str, lang: str, until: str | None = None) -> None:
@@ -108,8 +109,13 @@ async def test_resident_joins_by_deep_link_in_swedish_and_completes_a_round(bot,
         question = fake.last_keyboard(1001)
         assert f"({i + 1} av 54)" in question.text
         await tap_next(fake, sara, "na" if value == "?" else value, until="✅" if i == len(answers) - 1 else None)
-        assert question.keyboard == [] and "✓" in question.text  # edited to show the answer
+        assert "✓" in question.text  # shows the answer given …
+        if i < len(answers) - 1:  # … and became the next question: one message, edited in place
+            assert fake.last_keyboard(1001).message_id == question.message_id
     assert await count(db_url, Answer) == len(load_instrument("samson").items)
+    assert len(fake.to(1001)) <= 8, [s.text[:30] for s in fake.to(1001)]  # a handful of messages, not 110
+    photo = next(s for s in fake.to(1001) if s.photo)  # the profile is one photo with its text alternative
+    assert "Spindeldiagram" in photo.text and "publiceras när omgången avslutas" in photo.text
     assert not fake.errors  # nothing Telegram would reject (callback data ≤ 64 bytes, texts ≤ 4096)
     assert all(len(b["callback_data"].encode()) <= 64 for s in fake.sent for row in s.keyboard for b in row)
 
@@ -305,3 +311,15 @@ async def test_a_residents_add_is_refused_like_every_coordinator_command(bot, fa
     await join(fake, ron, "BO-1", "en")
     fake.say(ron, "/add <@U1> Innbyggere på Øst")
     await fake.wait_for(lambda: any("Only coordinators" in s.text for s in fake.to(1012)))
+
+
+async def test_a_long_caption_is_split_at_a_line_with_the_rest_as_a_reply(bot, fake) -> None:
+    from bot.events import Reply
+
+    fake.user(1013, "Kai")
+    text = "\n".join(f"Line {n}: " + "x" * 40 for n in range(40))  # about 2,000 characters
+    await bot.telegram.sender.send("w", "1013", [Reply(text=text, image=PNG + b"0" * 100, image_name="c.png")])
+    photo, follow = fake.to(1013)
+    assert photo.photo and len(photo.text) <= 1024 and photo.text.startswith("Line 0:")
+    assert follow.reply_to == photo.message_id and follow.text.endswith("Line 39: " + "x" * 40)
+    assert photo.text + "\n" + follow.text == text

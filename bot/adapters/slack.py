@@ -26,10 +26,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
-from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view
-from bot.adapters.slack_sender import SlackSender
+from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view, reply_blocks, slack_text
+from bot.adapters.slack_sender import MAX_TEXT, SlackSender
 from bot.dispatch import BotCore
-from bot.events import Audience, Event, EventKind, Reply
+from bot.events import Audience, Event, EventKind, Reply, fold
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint
 
 log = logging.getLogger(__name__)
@@ -116,13 +116,13 @@ class SlackAdapter:
             await self._open_modal(body, value, ref, channel, ts, message.get("text", ""))
             return
         event = await self._event(
-            team, channel, user, EventKind.CHOICE, value, f"slack:{team}:act:{channel}:{ts}",
+            # One question message serves a whole round (edited in place), so the click's own time is in the key.
+            team, channel, user, EventKind.CHOICE, value, f"slack:{team}:act:{channel}:{ts}:{action.get('action_ts', '')}",
             private=channel.startswith("D"), ref=ref,
         )
         replies = await self.core.handle(event)
         label = (action.get("text") or {}).get("text", value)
-        await self._mark_answered(event, replies, channel, ts, message.get("text", ""), label)
-        await self._reply(event, replies)
+        await self._reply(event, await self._answer_in_place(event, replies, channel, ts, message.get("text", ""), label))
 
     async def _on_view(self, ack: AsyncAck, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -143,9 +143,8 @@ class SlackAdapter:
             f"slack:{team}:view:{view['id']}", private=channel.startswith("D"), ref=meta.get("ref"),
         )
         replies = await self.core.handle(event)
-        if meta.get("kind") != "idea":
-            await self._mark_answered(event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload)
-        await self._reply(event, replies)
+        await self._reply(event, await self._answer_in_place(
+            event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload))
 
     async def _on_message(self, body: dict, event: dict) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
@@ -193,16 +192,32 @@ class SlackAdapter:
         meta = {"kind": kind, "ref": ref, "channel": channel, "ts": ts, "text": text[:1500], "min": lo, "max": hi}
         await self.client.views_open(trigger_id=body["trigger_id"], view=input_view(lang, kind, meta, lo, hi))
 
-    async def _mark_answered(
+    async def _answer_in_place(
         self, event: Event, replies: Sequence[Reply], channel: str, ts: str, text: str, label: str
-    ) -> None:
-        """Show the chosen answer in place of the buttons (not for duplicates or stale clicks)."""
+    ) -> list[Reply]:
+        """Turn the answered question into the next one (one message per round); returns what is left to send.
+
+        When the replies cannot replace it (a chart, several messages with buttons), the
+        question shows the chosen answer instead of its buttons. Duplicates and stale
+        clicks change nothing.
+        """
         if not replies or not ts or any(r.notice or (r.is_error and r.ref is None) for r in replies):
-            return
+            return list(replies)
+        here = [r for r in replies if r.audience == Audience.CHAT]
+        folded = fold(here, label)
+        try:
+            if folded is not None:
+                blocks = reply_blocks(folded, self._lang(event))
+                await self.client.chat_update(channel=channel, ts=ts, text=slack_text(folded.text)[:MAX_TEXT],
+                                              blocks=blocks)
+                return [r for r in replies if r not in here]
+        except (SlackApiError, ValueError) as exc:
+            log.info("updating the question in place failed (%s); sending it anew", exc)
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=answered_blocks(text, label))
         except SlackApiError as exc:
             log.warning("chat.update failed: %s", exc.response.get("error"))
+        return list(replies)
 
     async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
         """Send a turn's replies where the core said: this channel, ephemerally here, or the person's DM."""

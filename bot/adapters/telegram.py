@@ -21,11 +21,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import metrics
 from bot.adapters.telegram_pacing import PacedRateLimiter
-from bot.adapters.telegram_sender import TelegramSender, parse_callback
+from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, parse_callback
 from bot.config import Settings
 from bot.delivery import Unreachable
 from bot.dispatch import BotCore
-from bot.events import Audience, Event, EventKind, Reply
+from bot.events import Audience, Event, EventKind, Reply, fold
 from core.i18n import LANGUAGES, t
 from storage.people import mark_unreachable
 
@@ -157,9 +157,37 @@ class TelegramAdapter:
         notices = [r for r in replies if r.notice]
         if done:
             await self._answer(query, notices[0].text[:200] if notices else None, received)
+        rest = [r for r in replies if not r.notice or not done]
         if replies and not notices and not any(r.is_error and r.ref is None for r in replies):
-            await self._mark_answered(query, value)
-        await self._reply(event, [r for r in replies if not r.notice or not done])
+            here = [r for r in rest if r.audience != Audience.PERSON]
+            folded = fold(here, self._label(query, value))
+            if folded is not None and await self._edit_in_place(query, folded):
+                rest = [r for r in rest if r not in here]
+            else:
+                await self._mark_answered(query, value)
+        await self._reply(event, rest)
+
+    async def _edit_in_place(self, query: CallbackQuery, reply: Reply) -> bool:
+        """Turn the tapped question into the next one (one message per round, not one per question)."""
+        message = query.message
+        if message is None or len(reply.text) > MAX_TEXT:
+            return False
+        try:
+            await query.edit_message_text(reply.text, reply_markup=keyboard(reply.choices, reply.ref))
+            return True
+        except TelegramError as exc:
+            log.info("editing the question in place failed (%s); sending it anew", exc)
+            return False
+
+    @staticmethod
+    def _label(query: CallbackQuery, value: str) -> str:
+        """The text of the tapped button."""
+        markup = getattr(query.message, "reply_markup", None)
+        for row in markup.inline_keyboard if markup else ():
+            for button in row:
+                if button.callback_data == query.data:
+                    return button.text
+        return value
 
     async def _answer(self, query: CallbackQuery, text: str | None, received: float) -> None:
         metrics.ACK_SECONDS.labels(PLATFORM).observe(time.monotonic() - received)
@@ -170,14 +198,8 @@ class TelegramAdapter:
 
     async def _mark_answered(self, query: CallbackQuery, value: str) -> None:
         """Edit the tapped message to show the answer instead of the keyboard."""
-        message = query.message
-        label = value
-        markup = getattr(message, "reply_markup", None)
-        for row in markup.inline_keyboard if markup else ():
-            for button in row:
-                if button.callback_data == query.data:
-                    label = button.text
-        text = getattr(message, "text", None) or ""
+        label = self._label(query, value)
+        text = getattr(query.message, "text", None) or ""
         try:
             await query.edit_message_text(f"{text}\n\n✓ {label}")
         except TelegramError as exc:

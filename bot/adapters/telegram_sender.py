@@ -93,8 +93,9 @@ class TelegramSender:
 
     async def _one(self, chat_id: int, reply: Reply, reply_to: int | None) -> Message | None:
         parameters = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        if reply.image:
-            caption, rest = (reply.text, "") if len(reply.text) <= MAX_CAPTION else ("", reply.text)
+        if reply.image:  # the text goes in the caption; only what does not fit follows in a reply to the photo
+            pieces = split_text(reply.text, MAX_CAPTION)
+            caption, rest = pieces[0], "\n".join(pieces[1:])
             message = await self.bot.send_photo(
                 chat_id, photo=reply.image, filename=reply.image_name or "chart.png", caption=caption or None,
                 reply_parameters=parameters,

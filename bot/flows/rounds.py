@@ -171,6 +171,13 @@ async def on_input(turn: Turn, raw: str) -> None:
         elif isinstance(effect, flow.Paused):
             turn.identity.awaiting = None
             turn.session.add(turn.identity)
+    if completed and instrument.kind == "scorecard":  # the thanks go with the profile: one photo and its text
+        turn.identity.awaiting = None
+        turn.identity.active_response_id = None
+        turn.session.add(turn.identity)
+        await turn.session.flush()
+        await samson.on_completed(turn, response, [prompt.text for prompt in step.prompts])
+        return
     for prompt in step.prompts:
         turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
     if completed:
@@ -178,7 +185,5 @@ async def on_input(turn: Turn, raw: str) -> None:
         turn.identity.active_response_id = None
         turn.session.add(turn.identity)
         await turn.session.flush()
-        if instrument.kind == "scorecard":
-            await samson.on_completed(turn, response)
-        elif instrument.kind == "checkin":
+        if instrument.kind == "checkin":
             await checkins.on_completed(turn, round_, response)

@@ -12,10 +12,9 @@ from storage.models import Response, Round
 from storage.rounds import load_answers
 
 
-async def on_completed(turn: Turn, response: Response) -> None:
-    """After the last statement: the person's own chart, and when the group's is published."""
-    await show_personal(turn, response)
-    turn.say(turn.t("round.group_on_close"))
+async def on_completed(turn: Turn, response: Response, thanks: list[str]) -> None:
+    """After the last statement: the thanks, the person's own chart and when the group's is published, as one message."""
+    await show_personal(turn, response, intro=thanks, outro=turn.t("round.group_on_close"))
 
 
 def field_by_number(turn: Turn, arg: str) -> str | None:
@@ -28,8 +27,11 @@ def field_by_number(turn: Turn, arg: str) -> str | None:
     return None
 
 
-async def show_personal(turn: Turn, response: Response, field_id: str | None = None) -> None:
-    """The person's own spider chart (or one field's drill-down) and its text, only ever to them.
+async def show_personal(turn: Turn, response: Response, field_id: str | None = None, *,
+                        intro: list[str] | None = None, outro: str | None = None) -> None:
+    """The person's own spider chart (or one field's drill-down) with its text alternative, only ever to them.
+
+    One message: the chart, with ``intro``, the text alternative and ``outro`` as its text.
 
     Charts render in a worker thread so the event loop keeps acking other requests.
     """
@@ -50,10 +52,13 @@ async def show_personal(turn: Turn, response: Response, field_id: str | None = N
     else:
         charts = await asyncio.to_thread(person_charts, instrument, profile, turn.lang)
     for chart in charts:
-        turn.say(lead, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, audience=audience)
-        turn.say(chart.alt_text, audience=audience)
-    if not field_id:
-        turn.say(turn.t("results.drilldown_hint"), audience=audience)
+        parts = [*(intro or []), lead, chart.alt_text]
+        if not field_id:
+            parts.append(turn.t("results.drilldown_hint"))
+        if outro:
+            parts.append(outro)
+        turn.say("\n\n".join(parts), image=chart.png, image_name=chart.filename, image_alt=chart.alt_text,
+                 audience=audience)
 
 
 def start_link(turn: Turn) -> str:

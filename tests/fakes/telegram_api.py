@@ -241,6 +241,11 @@ class FakeTelegram(FakeServer):
     def to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
 
+    def keyboard_state(self, chat_id: int) -> tuple | None:
+        """What the newest question shows (edits in place change it without a new message)."""
+        sent = self.last_keyboard(chat_id)
+        return None if sent is None else (sent.message_id, sent.text, repr(sent.keyboard))
+
     def last_keyboard(self, chat_id: int) -> Sent | None:
         for sent in reversed(self.to(chat_id)):
             if sent.keyboard:
