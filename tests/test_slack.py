@@ -293,3 +293,22 @@ async def test_socket_mode_connects_and_handles_events(fake: FakeSlack, db_url: 
         assert "/samson resume" in message[0].text
     finally:
         await runtime.stop()
+
+
+async def test_malformed_requests_get_400_and_unsigned_ones_401_never_500(bot, fake: FakeSlack, db_url) -> None:
+    from urllib.parse import urlencode
+
+    runtime, driver = bot
+    view = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}, "view": {"id": "V1"}}
+    cases = [
+        (urlencode({"payload": json.dumps(view)}), "application/x-www-form-urlencoded"),
+        (urlencode({"payload": "{broken"}), "application/x-www-form-urlencoded"),
+        (urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": []})}),
+         "application/x-www-form-urlencoded"),
+        ("{not json", "application/json"),
+    ]
+    for body, content_type in cases:
+        assert (await driver.post(body, content_type))[0] == 400
+    status, _, _ = await driver.post("{not json", "application/json", {"X-Slack-Signature": "v0=forged"})
+    assert status == 401
+    assert await count(db_url, ProcessedUpdate) == 0

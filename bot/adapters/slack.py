@@ -23,10 +23,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view, reply_blocks, slack_text
+from bot.adapters.slack_requests import malformed
 from bot.adapters.slack_sender import MAX_TEXT, SlackSender
 from bot.dispatch import BotCore
 from bot.events import Audience, Event, EventKind, Reply, fold
@@ -67,6 +69,7 @@ class SlackAdapter:
         self.client = web_client(token, api_url)
         self.sender = SlackSender(self.client)
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=False)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None  # Socket Mode signs nothing
         self.app.command("/samson")(self._on_command)
         self.app.action(re.compile(".*"))(self._on_action)
         self.app.view(INPUT_VIEW)(self._on_view)
@@ -76,8 +79,14 @@ class SlackAdapter:
     # ---- HTTP and Socket Mode
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """The ``/slack/events`` endpoint: Bolt verifies the signature (401 if bad) and dispatches."""
+        """The ``/slack/events`` endpoint: 401 unless signed, 400 if Slack could never have sent it, else Bolt."""
         received = time.monotonic()
+        body = await request.text()
+        if self.verifier is None or not self.verifier.is_valid_request(body, dict(request.headers)):
+            return web.Response(status=401, text="invalid signature")
+        if (reason := malformed(body, request.content_type)) is not None:
+            log.warning("malformed Slack request refused: %s", reason)
+            return web.Response(status=400, text=reason)
         response = await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
         metrics.ACK_SECONDS.labels(PLATFORM).observe(time.monotonic() - received)
         return response
