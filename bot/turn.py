@@ -30,6 +30,8 @@ class Turn:
     person: Person
     replies: list[Reply] = field(default_factory=list)
     outbox_written: bool = False
+    held_back: bool = False
+    """Something only for the person could not be said here (no private chat yet): finish() points the way."""
 
     @property
     def lang(self) -> str:
@@ -66,27 +68,44 @@ class Turn:
     def say(self, text: str, choices: tuple[Choice, ...] | list[Choice] = (), *,
             audience: Audience | None = None, **kw: object) -> None:
         """Queue a reply; without an ``audience``, only the person sees it."""
+        rich = bool(choices) or kw.get("image") is not None
         if audience is None:
-            rich = bool(choices) or kw.get("image") is not None
-            audience = self.personal(rich=rich, short=True) or Audience.CHAT
+            audience = self._personal_or_hold(rich, short=bool(kw.get("is_error") or kw.get("notice")))
+            if audience is None:
+                return
         self.replies.append(Reply(text=text, choices=tuple(choices), audience=audience, **kw))  # type: ignore[arg-type]
+
+    def _personal_or_hold(self, rich: bool, short: bool = False) -> Audience | None:
+        """The person's audience; what has no private way to be shown is held back (errors are said here)."""
+        audience = self.personal(rich=rich, short=short and not rich)
+        if audience is None:
+            self.held_back = True
+        return audience
 
     def show(self, prompt: Prompt, ref: str | None = None) -> None:
         """Queue a flow prompt as a reply; ``ref`` ties its buttons to the question."""
+        audience = self._personal_or_hold(bool(prompt.choices), short=prompt.is_error)
+        if audience is None:
+            return
         self.replies.append(
             Reply(
                 text=prompt.text, choices=prompt.choices, accepts=prompt.accepts,
                 item_id=prompt.item_id, progress=prompt.progress, is_error=prompt.is_error,
-                ref=ref if prompt.choices else None,
-                audience=self.personal(rich=bool(prompt.choices), short=True) or Audience.CHAT,
+                ref=ref if prompt.choices else None, audience=audience,
             )
         )
 
+    def private_link(self) -> str:
+        """Where to open a private chat with the bot (a deep link on Telegram, else /start)."""
+        return self.event.deep_link.format(code="") if self.event.deep_link else "/start"
+
     def finish(self) -> list[Reply]:
         """The replies, with a pointer in the shared chat when some went to the person's private chat."""
+        where = Audience.EPHEMERAL if self.event.can_ephemeral else Audience.CHAT
         if not self.event.private and any(r.audience == Audience.PERSON for r in self.replies):
-            where = Audience.EPHEMERAL if self.event.can_ephemeral else Audience.CHAT
             self.replies.append(Reply(text=self.t("dm_sent"), audience=where))
+        if self.held_back:
+            self.replies.append(Reply(text=self.t("private.continue", link=self.private_link()), audience=where))
         return self.replies
 
     async def enqueue(self, key: str, **fields: object) -> bool:

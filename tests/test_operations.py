@@ -135,21 +135,18 @@ def test_sigterm_stops_cleanly(fake_loop_free_port: int, tmp_path: Path) -> None
     """``samson run`` on a fake Telegram: SIGTERM finishes in-flight work and exits 0."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "TELEGRAM_BOT_TOKEN": TOKEN,
            "TELEGRAM_API_URL": f"http://127.0.0.1:{fake_loop_free_port}/bot", "SAMSON_HTTP_PORT": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
+                                   stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        seen = ""
-        while "running as all" not in seen and time.monotonic() < deadline:
-            line = process.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                break
-            seen += line
-        assert "running as all" in seen, seen
+        while "running as all" not in log.read_text() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "running as all" in log.read_text(), log.read_text()
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, seen + output
-        assert "stopping: finishing work in flight" in seen + output
+        assert process.wait(timeout=60) == 0, log.read_text()
+        assert "stopping: finishing work in flight" in log.read_text()
     finally:
         if process.poll() is None:
             process.kill()

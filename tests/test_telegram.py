@@ -323,3 +323,14 @@ async def test_a_long_caption_is_split_at_a_line_with_the_rest_as_a_reply(bot, f
     assert photo.photo and len(photo.text) <= 1024 and photo.text.startswith("Line 0:")
     assert follow.reply_to == photo.message_id and follow.text.endswith("Line 39: " + "x" * 40)
     assert photo.text + "\n" + follow.text == text
+
+
+async def test_a_group_member_who_never_opened_the_bot_gets_a_public_pointer_not_silence(bot, fake) -> None:
+    group = fake.group(-100777, "Nabolaget")
+    eli = fake.user(1014, "Eli")
+    fake.chats.pop(1014)  # Eli has never opened a private chat with the bot
+    fake.say(eli, "/start BO-1", chat=group)
+    note = await fake.wait_for(lambda: next((s for s in fake.to(-100777) if "private chat" in s.text), None))
+    assert "https://t.me/" in note.text
+    shown = "\n".join(s.text for s in fake.to(-100777))
+    assert "Privacy" not in shown and not any(s.keyboard for s in fake.to(-100777))  # nothing personal in public

@@ -37,7 +37,7 @@ async def show_personal(turn: Turn, response: Response, field_id: str | None = N
     """
     audience = turn.personal(rich=True)
     if audience is None:
-        turn.say(turn.t("private.open_chat", link=start_link(turn)))
+        turn.say(turn.t("private.open_chat", link=turn.private_link()))
         return
     round_ = await turn.session.get(Round, response.round_id)
     assert round_ is not None
@@ -60,7 +60,3 @@ async def show_personal(turn: Turn, response: Response, field_id: str | None = N
         turn.say("\n\n".join(parts), image=chart.png, image_name=chart.filename, image_alt=chart.alt_text,
                  audience=audience)
 
-
-def start_link(turn: Turn) -> str:
-    """Where to open a private chat with the bot (a deep link on Telegram)."""
-    return turn.event.deep_link.format(code="") if turn.event.deep_link else "/start"

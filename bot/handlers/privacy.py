@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from bot.erasure import erase as erase_person
-from bot.flows.samson import start_link
 from bot.turn import Turn
 from storage.people import export_person
 
@@ -22,7 +21,7 @@ async def export(turn: Turn, args: str) -> None:
     """Everything stored about the person, as JSON, only to them."""
     audience = turn.personal(rich=True)
     if audience is None:
-        turn.say(turn.t("private.open_chat", link=start_link(turn)))
+        turn.say(turn.t("private.open_chat", link=turn.private_link()))
         return
     data = await export_person(turn.session, turn.person)
     turn.say(turn.t("export.done") + "\n" + json.dumps(data, ensure_ascii=False, indent=2), audience=audience)

@@ -42,7 +42,7 @@ async def where_group_results_go(turn: Turn) -> tuple[Partnership, Audience] | N
         return None
     audience = turn.personal(rich=True)
     if audience is None:
-        turn.say(turn.t("group.private_only", link=samson.start_link(turn)), audience=Audience.CHAT)
+        turn.say(turn.t("group.private_only", link=turn.private_link()), audience=Audience.CHAT)
         return None
     return partnership, audience
 
