@@ -187,6 +187,7 @@ async def advance_response(
                Response.awaiting_idea == seen.awaiting_idea, Response.choosing_sharing == seen.choosing_sharing,
                col(Response.completed_at).is_(None))
         .values(**values)
+        .execution_options(synchronize_session=False)  # the loaded row is updated below
     )
     if not result.rowcount:
         return False
