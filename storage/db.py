@@ -79,7 +79,9 @@ class Database:
         self.url = async_url(url)
         sqlite = self.url.startswith("sqlite")
         # SQLite: no ping and no reset-on-return; each is a thread hop, and sessions always end their transaction.
-        options: dict = {"pool_reset_on_return": None} if sqlite else {"pool_pre_ping": True}
+        # SQLite: writers from other processes (the CLI, a second worker) are waited for, up to 30 s.
+        options: dict = ({"pool_reset_on_return": None, "connect_args": {"timeout": 30}} if sqlite
+                         else {"pool_pre_ping": True})
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
