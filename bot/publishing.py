@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -64,9 +65,9 @@ class Published:
     publication: Publication
     previous: Snapshot | None
 
-    @property
+    @cached_property
     def snapshot(self) -> Snapshot:
-        """The figures."""
+        """The figures (read from the publication once)."""
         return snapshot_of(self.publication)
 
 

@@ -41,6 +41,8 @@ class Closed:
     round: Round
     completed: int
     publication: Publication
+    shown: bool
+    """Whether the publication shows any figure (else every one was withheld, with reasons)."""
     messages: int
 
 
@@ -51,6 +53,7 @@ async def close(
     await rounds.close_round(session, round_)
     publication = await publishing.publish(session, partnership, round_, "closed")
     assert publication is not None
+    shown = publishing.snapshot_of(publication).any_shown
     send = default_enqueue(session, enqueue)
     messages = 0
     if round_.instrument_id == "checkin":
@@ -62,7 +65,7 @@ async def close(
         messages += await publishing.announce(session, partnership, round_, publication, send)
         messages += await post_summary(session, partnership, f"round-{round_.id}", send)
     done = await count_completed(session, round_.id)  # type: ignore[arg-type]
-    return Closed(round_, done, publication, messages)
+    return Closed(round_, done, publication, shown, messages)
 
 
 async def publish_interim(

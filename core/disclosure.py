@@ -75,11 +75,6 @@ def _refine(sets: Iterable[frozenset[int]], k: int | None = None) -> list[frozen
     return parts
 
 
-def atoms(sets: Iterable[frozenset[int]]) -> list[frozenset[int]]:
-    """The finest groups comparisons between ``sets`` can isolate: people grouped by which sets hold them."""
-    return _refine(sets) or []
-
-
 def separable(sets: Iterable[frozenset[int]], k: int) -> bool:
     """True when every group that comparisons between ``sets`` could single out has at least ``k`` people."""
     return _refine(sets, k) is not None
@@ -152,11 +147,6 @@ class Ledger:
         """The ledger as plain data, for storing with a publication."""
         return {item: [sorted(s) for s in sets] for item, sets in self.published.items()}
 
-    @classmethod
-    def from_json(cls, k: int, data: Mapping[str, Sequence[Sequence[int]]]) -> Ledger:
-        """A ledger from stored publications (merge several with ``merge``)."""
-        return cls(k, {item: [frozenset(s) for s in sets] for item, sets in data.items()})
-
     def merge(self, data: Mapping[str, Sequence[Sequence[int]]]) -> None:
         """Add the sets of an earlier publication."""
         for item, sets in data.items():
@@ -226,6 +216,6 @@ def shared_texts(contributions: Sequence[Contribution], k: int, *, for_coordinat
 
 
 __all__ = [
-    "SPREAD_MIN", "Cell", "Contribution", "Ledger", "Reason", "SharedText", "Sharing", "Shown", "Withheld", "atoms",
+    "SPREAD_MIN", "Cell", "Contribution", "Ledger", "Reason", "SharedText", "Sharing", "Shown", "Withheld",
     "separable", "shared_text", "shared_texts",
 ]

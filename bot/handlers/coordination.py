@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import select
 
-from bot import publishing, round_lifecycle
+from bot import round_lifecycle
 from bot.events import Audience
 from bot.invitations import invite_members
 from bot.turn import Turn
@@ -92,7 +92,7 @@ async def round_command(turn: Turn, args: str) -> None:
         closed = await round_lifecycle.close(turn.session, partnership, round_)
         turn.outbox_written = turn.outbox_written or closed.messages > 0
         turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=closed.completed))
-        if not publishing.snapshot_of(closed.publication).any_shown:
+        if not closed.shown:
             turn.say(turn.t("round.closed_withheld", k=partnership.k_threshold))
         return
     if action == "publish":
