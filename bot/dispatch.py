@@ -1,9 +1,15 @@
 """The bot core: turns one neutral event into replies, in one transaction.
 
-Each event runs in its own database session. Its update key is taken first
-(``INSERT … ON CONFLICT DO NOTHING``) in the same transaction as its effects, so a
-re-delivered event, on this worker or another, is skipped silently, and a crash rolls
-back both. The transaction commits before the replies are handed back to the adapter.
+Durable in, durable out:
+
+1. ``accept`` stores the event in the inbox under its platform key, before the
+   adapter acknowledges it; a re-delivery is recognised there and dropped silently.
+2. ``handle`` applies it in one transaction: the person's lock, the inbox row marked
+   processed, the state change, and the replies written to the outbox (claimed by
+   this process). The transaction commits before the replies are handed back.
+3. The adapter sends them at once and calls ``delivered``. If it never does (a crash),
+   the outbox delivery sends them when the claim lapses; updates a crash left
+   unprocessed are applied by ``recover``. Nobody has to type ``/resume``.
 """
 
 from __future__ import annotations
@@ -11,28 +17,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics
-from bot.events import Event, EventKind, Reply
+from bot.events import Audience, Event, EventKind, Reply, replies_to_json
 from bot.flows import consent
 from bot.flows import rounds as round_flow
 from bot.handlers import COMMANDS
 from bot.turn import Turn
 from core.i18n import language_from_hint, t
+from storage import inbox, outbox
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
-from storage.db import Database, insert_or_skip, lock_for_transaction
-from storage.models import Identity, Membership, Organisation, Partnership, ProcessedUpdate, utcnow
+from storage.db import Database, lock_for_transaction
+from storage.models import Identity, Membership, Organisation, Partnership, utcnow
 from storage.people import resolve_identity
 
 log = logging.getLogger(__name__)
 MAX_INPUT = 20_000
 ACTIVITY_GAP = timedelta(hours=1)
 """Channel messages closer together than this count as one contact."""
+RECOVERY_GRACE = timedelta(seconds=30)
+"""An update stored this long ago and still unprocessed was left behind by a crash."""
+RETRY_REPLY = timedelta(seconds=5)
+"""When a reply's first send failed temporarily, the outbox tries again after this."""
 
 
 class BotCore:
@@ -44,20 +57,75 @@ class BotCore:
         """Called after a commit that decided outgoing messages (the delivery wakes up)."""
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
-    async def handle(self, event: Event) -> list[Reply]:
+    async def accept(self, event: Event) -> bool:
+        """Store an incoming event before it is acknowledged; False for a re-delivery (drop it silently)."""
+        return (await self.accept_many([event]))[0]
+
+    async def accept_many(self, events: list[Event]) -> list[bool]:
+        """Store a batch of incoming events in one transaction; for each, whether it is new."""
+        fresh = [True] * len(events)
+        keyed = [(n, e) for n, e in enumerate(events) if e.update_key]
+        if keyed:
+            async with self.db.session() as session:
+                for n, event in keyed:
+                    fresh[n] = await inbox.store(session, event.update_key or "", event.platform, event.to_json())
+                await session.commit()
+        for event, new in zip(events, fresh, strict=True):
+            metrics.UPDATES.labels(event.platform, "received" if new else "duplicate").inc()
+            if not new:
+                log.info("duplicate update %s ignored", event.update_key)
+        return fresh
+
+    async def handle(self, event: Event, *, recovered: bool = False) -> list[Reply]:
         """Act on one event; returns [] for a duplicate delivery.
 
-        Events of one user are handled one at a time, in arrival order.
+        Events of one user are handled one at a time, in arrival order: call it before
+        any other ``await`` of the update's own. A ``recovered`` event's replies are
+        left to the outbox delivery (the adapter that took it is gone).
         """
         who = (event.platform, event.workspace, event.user)
         lock = self._locks.setdefault(who, asyncio.Lock())
         try:
             async with lock:
                 with metrics.HANDLE_SECONDS.labels(event.platform).time():
-                    return await self._handle(event)
+                    return await self._handle(event, recovered)
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(who, None)
+
+    async def delivered(self, event: Event, *, retry: bool = False) -> None:
+        """The adapter sent the replies ``handle`` returned (or, with ``retry``, could not yet: the outbox tries again)."""
+        if not event.update_key:
+            return
+        keys = _reply_keys(event.update_key)
+        async with self.db.session() as session:
+            if retry:
+                await outbox.release_keys(session, keys, "first send failed", utcnow() + RETRY_REPLY)
+            else:
+                await outbox.mark_sent_keys(session, keys)
+            await session.commit()
+        if retry and self.on_outbox:
+            self.on_outbox()
+
+    async def recover(self, grace: timedelta | None = None) -> int:
+        """Apply the updates a crashed worker stored but never processed; returns how many were applied.
+
+        Only updates older than ``grace`` (default ``RECOVERY_GRACE``) count as left behind.
+        """
+        async with self.db.session() as session:
+            rows = await inbox.left_behind(session, utcnow() - (RECOVERY_GRACE if grace is None else grace))
+        applied = 0
+        for row in rows:
+            try:
+                event = Event.from_json(row.event)
+            except (ValueError, TypeError, KeyError):
+                log.error("stored update %s cannot be read; left alone", row.key)
+                await self._count_failure(row.key)
+                continue
+            log.warning("applying update %s left behind by a stopped worker", row.key)
+            if await self.handle(event, recovered=True):
+                applied += 1
+        return applied
 
     async def record_activity(self, platform: str, workspace: str, channel: str, user: str) -> bool:
         """Count a message in a bound channel as contact for the poster's organisation (time only, never text)."""
@@ -84,15 +152,14 @@ class BotCore:
             await session.commit()
             return True
 
-    async def _handle(self, event: Event) -> list[Reply]:
+    async def _handle(self, event: Event, recovered: bool) -> list[Reply]:
         try:
             async with self.db.session() as session:
                 # One person's updates apply one at a time, whichever worker takes them (PostgreSQL).
                 await lock_for_transaction(session, f"person:{event.platform}:{event.workspace}:{event.user}")
-                # The key is taken first, in the transaction that applies the update: another worker with
-                # the same update waits here, then skips it silently; a crash rolls both back together.
-                if event.update_key and not await insert_or_skip(
-                        session, ProcessedUpdate, "key", key=event.update_key[:128], processed_at=utcnow()):
+                # The key is taken in the transaction that applies the update: another worker with the
+                # same update waits here, then skips it silently; a crash rolls both back together.
+                if event.update_key and not await inbox.take(session, event.update_key, event.platform):
                     log.info("duplicate update %s ignored", event.update_key)
                     metrics.UPDATES.labels(event.platform, "duplicate").inc()
                     return []
@@ -106,17 +173,30 @@ class BotCore:
                     session.add(identity)
                 turn = Turn(session, event, identity, person)
                 await self._route(turn)
+                replies = turn.finish()
+                if event.update_key and replies:
+                    await _write_replies(session, event, replies, claimed=not recovered)
                 await session.commit()
-            if turn.outbox_written and self.on_outbox:
+            if (turn.outbox_written or (recovered and replies)) and self.on_outbox:
                 self.on_outbox()
             metrics.UPDATES.labels(event.platform, "applied").inc()
-            return turn.finish()
+            return replies
         except IntegrityError as exc:
             log.warning("conflicting write for %s, rolled back: %s", event.update_key, exc.orig)
         except Exception:
             log.exception("failed to handle %s", event)
         metrics.UPDATES.labels(event.platform, "failed").inc()
-        return [Reply(text=_internal_error(event), is_error=True)]
+        if event.update_key:
+            await self._count_failure(event.update_key)
+        return [] if recovered else [Reply(text=_internal_error(event), is_error=True)]
+
+    async def _count_failure(self, key: str) -> None:
+        try:
+            async with self.db.session() as session:
+                await inbox.failed(session, key)
+                await session.commit()
+        except Exception:  # the database itself may be what failed
+            log.exception("could not count the failure of update %s", key)
 
     async def _route(self, turn: Turn) -> None:
         event = turn.event
@@ -145,6 +225,28 @@ class BotCore:
             await round_flow.on_input(turn, payload)
         else:
             turn.say(turn.t("idle_text"))
+
+
+def _reply_keys(update_key: str) -> tuple[str, str]:
+    """The outbox keys of an update's replies: in its chat, and to the person privately."""
+    return f"reply:{update_key}", f"reply:{update_key}:person"
+
+
+async def _write_replies(session: AsyncSession, event: Event, replies: list[Reply], claimed: bool) -> None:
+    """Write a turn's replies to the outbox with the state they depend on.
+
+    Claimed rows are sent by the adapter at once; if it dies first, the claim lapses and
+    the outbox delivery sends them. There, what only the person may see goes to their
+    private chat (an ephemeral message cannot be posted later).
+    """
+    here = [r for r in replies if r.audience == Audience.CHAT and not r.notice and not r.forget_local_files]
+    personal = [replace(r, audience=Audience.CHAT) for r in replies
+                if (r.audience != Audience.CHAT or r.notice) and not r.forget_local_files]
+    here_key, personal_key = _reply_keys(event.update_key or "")
+    for key, channel, batch in ((here_key, event.channel, here), (personal_key, event.user, personal)):
+        if batch:
+            await outbox.enqueue(session, key, platform=event.platform, workspace=event.workspace, channel=channel,
+                                 kind="reply", params={"replies": replies_to_json(batch)}, claimed=claimed)
 
 
 def _internal_error(event: Event) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import json
+from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 
 from core.flow import Choice, InputSpec
 
-__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply", "fold"]
+__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply", "fold", "replies_from_json", "replies_to_json"]
 
 
 class EventKind(StrEnum):
@@ -55,6 +57,20 @@ class Event:
     can_ephemeral: bool = False
     """The platform can show a message to one person inside a shared chat (Slack)."""
 
+    def to_json(self) -> str:
+        """The event as JSON, for the inbox."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Event:
+        """The event ``to_json`` wrote."""
+        data = json.loads(text)
+        return cls(**{**data, "kind": EventKind(data["kind"])})
+
+    def with_profile(self, display_name: str, locale_hint: str | None) -> Event:
+        """The same event with the user's name and locale (looked up after it was stored)."""
+        return replace(self, display_name=display_name, locale_hint=locale_hint)
+
 
 def fold(replies: list[Reply], answered: str | None = None) -> Reply | None:
     """The replies to a tapped question as one message that can replace it, or None if they cannot be.
@@ -98,3 +114,41 @@ class Reply:
     """A short notice about the user's last action (a toast / ephemeral), not a conversation message."""
     forget_local_files: bool = False
     """The person's data was erased: an adapter deletes files it saved for them (console charts)."""
+
+
+    def to_json(self) -> dict:
+        """A JSON-ready form, for the outbox (images as base64)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != f.default and f.name != "image"}
+        if self.image is not None:
+            data["image"] = base64.b64encode(self.image).decode()
+        if self.choices:
+            data["choices"] = [[c.value, c.label] for c in self.choices]
+        if self.accepts is not None:
+            data["accepts"] = asdict(self.accepts)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Reply:
+        """The reply ``to_json`` wrote."""
+        data = dict(data)
+        if "image" in data:
+            data["image"] = base64.b64decode(data["image"])
+        data["choices"] = tuple(Choice(value, label) for value, label in data.get("choices", ()))
+        if data.get("accepts") is not None:
+            data["accepts"] = InputSpec(**data["accepts"])
+        if data.get("progress") is not None:
+            data["progress"] = tuple(data["progress"])
+        if "audience" in data:
+            data["audience"] = Audience(data["audience"])
+        return cls(**data)
+
+
+def replies_to_json(replies: list[Reply]) -> list[dict]:
+    """Replies in a JSON-ready form (see ``Reply.to_json``)."""
+    return [reply.to_json() for reply in replies]
+
+
+def replies_from_json(data: list[dict]) -> list[Reply]:
+    """The replies ``replies_to_json`` wrote."""
+    return [Reply.from_json(item) for item in data]

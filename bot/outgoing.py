@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import invitations, nudging, publishing, summaries
-from bot.events import Reply
+from bot.events import Reply, replies_from_json
 from storage.models import Outbox
 
 Composer = Callable[[AsyncSession, dict, str | None], Awaitable[list[Reply]]]
@@ -23,8 +23,14 @@ async def _text(session: AsyncSession, params: dict, hint: str | None) -> list[R
     return [Reply(text=params["text"])]
 
 
+async def _reply(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    """A conversation reply its adapter could not send (composed when it was decided)."""
+    return replies_from_json(params.get("replies", []))
+
+
 COMPOSERS: dict[str, Composer] = {
     "text": _text,
+    "reply": _reply,
     "round_invite": invitations.compose_invite,
     "checkin_reminder": invitations.compose_reminder,
     "group_chart": publishing.compose_group_chart,

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the adapters load their platform libraries only when config
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 20.0
 """How long a stopping process waits for in-flight sends before it gives up on them (their claims lapse)."""
+RECOVERY_INTERVAL = 10.0
+"""How often a process taking updates looks for updates a crashed worker stored but never applied."""
 
 
 class Role(StrEnum):
@@ -59,6 +61,7 @@ class Runtime:
         self.web: WebServer | None = None
         self._socket_mode = None
         self._delivery_task: asyncio.Task | None = None
+        self._recovery_task: asyncio.Task | None = None
 
     async def start(self) -> None:
         """Migrate, connect the adapters this role needs, start serving."""
@@ -91,13 +94,27 @@ class Runtime:
             await self._socket_mode.connect_async()
         if self.sending:
             self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
+        if self.inbound:
+            self._recovery_task = asyncio.create_task(self._recover_forever(), name="inbox-recovery")
         if self.run_scheduler:
             self.scheduler = Scheduler(self.db, after_tick=self.delivery.kick)
             self.scheduler.start()
         log.warning("SAMSON bot running as %s; HTTP on %s:%s", self.role.value, self.web.host, self.web.port)
 
+    async def _recover_forever(self) -> None:
+        while True:
+            try:
+                await self.core.recover()
+            except Exception:
+                log.exception("recovering left-behind updates failed")
+            await asyncio.sleep(RECOVERY_INTERVAL)
+
     async def stop(self) -> None:
         """Stop taking work, finish what is in flight, then close (SIGTERM)."""
+        if self._recovery_task is not None:
+            self._recovery_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery_task
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._socket_mode is not None:

@@ -89,6 +89,8 @@ class Partnership(SQLModel, table=True):
     summary_day: str = Field(default="mon", max_length=3)
     summary_time: str = Field(default="08:00", max_length=5)
     quiet_hours: str = Field(default="20:00-08:00", max_length=11)
+    lang: str = Field(default="nb", max_length=8)
+    """The language of messages to its channels and groups (people read their own language in private)."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -250,11 +252,22 @@ class Publication(SQLModel, table=True):
     published_at: datetime = _ts(nullable=False, default=utcnow)
 
 
-class ProcessedUpdate(SQLModel, table=True):
-    """A platform update already acted on (Slack retries, Telegram re-deliveries)."""
+class Inbox(SQLModel, table=True):
+    """An incoming update, stored under its platform key before it is acknowledged.
 
+    ``processed_at`` is set in the transaction that applies it, so each update is
+    applied once, whichever worker takes it (Slack retries, Telegram re-deliveries).
+    An update left unprocessed by a crash is picked up again (``bot.dispatch.BotCore.recover``).
+    """
+
+    __table_args__ = (Index("ix_inbox_pending", "processed_at", "received_at"),)
     key: str = Field(primary_key=True, max_length=128)
-    processed_at: datetime = _ts(nullable=False, default=utcnow)
+    platform: str = Field(max_length=16)
+    event: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    """The neutral event as JSON (``bot.events.Event``)."""
+    received_at: datetime = _ts(nullable=False, default=utcnow)
+    processed_at: datetime | None = _ts(nullable=True)
+    attempts: int = Field(default=0)
 
 
 class ChannelPurpose(StrEnum):

@@ -19,19 +19,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import insert_or_skip
 from storage.models import Outbox, utcnow
 
-CLAIM_LEASE = timedelta(minutes=10)
-"""A claim older than this (its sender died mid-send) may be taken over."""
+CLAIM_LEASE = timedelta(minutes=2)
+"""A claim older than this (its sender died mid-send) may be taken over. Sends time out well before."""
 
 
 async def enqueue(
     session: AsyncSession, key: str, *, platform: str, workspace: str, channel: str, kind: str,
     params: dict | None = None, partnership_id: int | None = None, not_before: datetime | None = None,
+    claimed: bool = False,
 ) -> bool:
-    """Decide a message; returns False if one with this key was already decided."""
+    """Decide a message; returns False if one with this key was already decided.
+
+    ``claimed``: the caller sends it itself right after commit (a reply); others only
+    take it over if that claim lapses.
+    """
+    now = utcnow()
     values = dict(
         key=key[:200], platform=platform, workspace=workspace, channel=channel, kind=kind,
         params=json.dumps(params or {}, ensure_ascii=False, sort_keys=True), partnership_id=partnership_id,
-        not_before=not_before or utcnow(), created_at=utcnow(), attempts=0,
+        not_before=not_before or now, created_at=now, attempts=1 if claimed else 0, claimed_at=now if claimed else None,
     )
     return await insert_or_skip(session, Outbox, "key", **values)
 
@@ -82,6 +88,22 @@ async def mark_sent(session: AsyncSession, row_id: int, error: str | None = None
     """Record that a row went out (or, with ``error``, that it will not be retried)."""
     await session.exec(  # type: ignore[call-overload]
         update(Outbox).where(Outbox.id == row_id).values(sent_at=utcnow(), last_error=error[:500] if error else None)
+    )
+
+
+async def mark_sent_keys(session: AsyncSession, keys: Collection[str]) -> None:
+    """Record that the rows with these keys went out, and drop what they carried (replies are not kept)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox).where(col(Outbox.key).in_(keys), col(Outbox.sent_at).is_(None))
+        .values(sent_at=utcnow(), params="{}")
+    )
+
+
+async def release_keys(session: AsyncSession, keys: Collection[str], error: str, retry_at: datetime) -> None:
+    """Give claimed rows back after a temporary failure, to be sent by the delivery at ``retry_at``."""
+    await session.exec(  # type: ignore[call-overload]
+        update(Outbox).where(col(Outbox.key).in_(keys), col(Outbox.sent_at).is_(None))
+        .values(claimed_at=None, not_before=retry_at, last_error=error[:500])
     )
 
 

@@ -188,7 +188,7 @@ async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
 
 async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, seed, db, monkeypatch) -> None:
     from bot.flows import rounds
-    from storage.models import ProcessedUpdate
+    from storage.models import Inbox
 
     u = user("ola")
     await join(u, seed.codes["kommune"])
@@ -205,7 +205,7 @@ async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, s
                                          "Please try again in a moment."]
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
-        assert (await s.exec(select(ProcessedUpdate).where(ProcessedUpdate.key == "crash-1"))).first() is None
+        assert (await s.exec(select(Inbox).where(Inbox.key == "crash-1"))).first() is None
     monkeypatch.setattr(rounds, "put_answer", real)
     assert "(2 of 54)" in (await core.handle(event))[-1].text  # the re-delivery is processed
     async with db.session() as s:

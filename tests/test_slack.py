@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from core.instrument import load_instrument
 from storage.db import Database
-from storage.models import Answer, ChannelBinding, Identity, ProcessedUpdate
+from storage.models import Answer, ChannelBinding, Identity, Inbox
 from storage.partnerships import add_organisation, create_invite, create_partnership
 from tests.conftest import full_answers
 from tests.fakes.slack_api import FakeSlack, Message
@@ -162,7 +162,7 @@ async def test_forged_unsigned_and_stale_requests_get_401_and_store_nothing(bot,
     await other_secret.close()
     await asyncio.sleep(0.2)
     assert await count(db_url, Identity) == 0
-    assert await count(db_url, ProcessedUpdate) == 0
+    assert await count(db_url, Inbox) == 0
     assert not fake.called("chat.postMessage")
     # The same body, correctly signed, is accepted.
     assert (await driver.post(body, "application/json"))[0] == 200
@@ -311,4 +311,4 @@ async def test_malformed_requests_get_400_and_unsigned_ones_401_never_500(bot, f
         assert (await driver.post(body, content_type))[0] == 400
     status, _, _ = await driver.post("{not json", "application/json", {"X-Slack-Signature": "v0=forged"})
     assert status == 401
-    assert await count(db_url, ProcessedUpdate) == 0
+    assert await count(db_url, Inbox) == 0

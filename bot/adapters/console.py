@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import string
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -56,7 +55,7 @@ class ConsoleAdapter:
             kind, payload = EventKind.TEXT, line.rstrip("\r\n")
         return Event(
             platform="console", workspace="local", channel=f"console:{self.user}", user=self.user,
-            kind=kind, payload=payload, update_key=f"console:{uuid.uuid4().hex}",
+            kind=kind, payload=payload,  # no update key: a typed line is never delivered twice
             display_name=self.display_name, locale_hint=self.locale_hint, private=True,
         )
 

@@ -3,7 +3,9 @@
 HTTP mode serves ``/slack/events`` on the bot's one aiohttp server (Bolt checks
 every request's signature); Socket Mode runs when an app token is given. Every
 listener acks first and does the work after the ack, so Slack gets its answer
-well within 3 s however slow the work is.
+well within 3 s however slow the work is. Before the ack, the event is stored in
+the inbox (a Slack retry of it is recognised there and dropped), so a crash after
+the ack loses nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot import metrics
 from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view, reply_blocks, slack_text
 from bot.adapters.slack_requests import malformed
 from bot.adapters.slack_sender import MAX_TEXT, SlackSender
+from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
 from bot.events import Audience, Event, EventKind, Reply, fold
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint
@@ -100,18 +103,17 @@ class SlackAdapter:
     # ---- listeners (each acks first)
 
     async def _on_command(self, ack: AsyncAck, body: dict) -> None:
-        await ack()
         text = (body.get("text") or "").strip() or "help"
         channel = body["channel_id"]
-        event = await self._event(
+        event = self._event(
             body["team_id"], channel, body["user_id"], EventKind.COMMAND, text,
             f"slack:{body['team_id']}:cmd:{body.get('trigger_id', '')}" if body.get("trigger_id") else None,
             private=channel.startswith("D"),
         )
-        await self._reply(event, await self.core.handle(event))
+        if await self._take(ack, event):
+            await self._reply(event := await self._profiled(event), await self.core.handle(event))
 
     async def _on_action(self, ack: AsyncAck, body: dict) -> None:
-        await ack()
         action = body["actions"][0]
         value = action.get("value", "")
         team = body["team"]["id"]
@@ -122,16 +124,21 @@ class SlackAdapter:
         block = action.get("block_id", "")
         ref = block.split("|")[1] if block.startswith("r|") else None
         if value in (WRITE, "idea") and body.get("trigger_id"):
+            await ack()
             await self._open_modal(body, value, ref, channel, ts, message.get("text", ""))
             return
-        event = await self._event(
+        event = self._event(
             # One question message serves a whole round (edited in place), so the click's own time is in the key.
             team, channel, user, EventKind.CHOICE, value, f"slack:{team}:act:{channel}:{ts}:{action.get('action_ts', '')}",
             private=channel.startswith("D"), ref=ref,
         )
+        if not await self._take(ack, event):
+            return
+        event = await self._profiled(event)
         replies = await self.core.handle(event)
         label = (action.get("text") or {}).get("text", value)
-        await self._reply(event, await self._answer_in_place(event, replies, channel, ts, message.get("text", ""), label))
+        rest = await self._answer_in_place(event, replies, channel, ts, message.get("text", ""), label)
+        await self._reply(event, rest, edited=len(rest) < len(replies))
 
     async def _on_view(self, ack: AsyncAck, body: dict, view: dict) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -141,19 +148,21 @@ class SlackAdapter:
             if not raw.strip().lstrip("-").isdigit() or (lo is not None and not lo <= int(raw) <= hi):
                 await ack(response_action="errors", errors={"input": f"{lo}–{hi}"})
                 return
-        await ack()
         team = body["team"]["id"]
         payload = raw.strip()
         if meta.get("kind") == "idea" and not (meta.get("ref") or "").endswith("i"):
             payload = "idea: " + payload
         channel = meta.get("channel", "")
-        event = await self._event(
+        event = self._event(
             team, channel, body["user"]["id"], EventKind.CHOICE if meta.get("ref") else EventKind.TEXT, payload,
             f"slack:{team}:view:{view['id']}", private=channel.startswith("D"), ref=meta.get("ref"),
         )
+        if not await self._take(ack, event):
+            return
+        event = await self._profiled(event)
         replies = await self.core.handle(event)
-        await self._reply(event, await self._answer_in_place(
-            event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload))
+        rest = await self._answer_in_place(event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload)
+        await self._reply(event, rest, edited=len(rest) < len(replies))
 
     async def _on_message(self, body: dict, event: dict) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
@@ -167,33 +176,46 @@ class SlackAdapter:
             return
         team = body.get("team_id") or event.get("team", "")
         kind = EventKind.COMMAND if text.startswith("/") else EventKind.TEXT
-        neutral = await self._event(
+        neutral = self._event(
             team, event["channel"], event["user"], kind, text, f"slack:{team}:ev:{body.get('event_id', event.get('ts'))}",
             private=True,
         )
-        await self._reply(neutral, await self.core.handle(neutral))
+        if await self.core.accept(neutral):  # Bolt acked the event already; a Slack retry is dropped here
+            await self._reply(neutral := await self._profiled(neutral), await self.core.handle(neutral))
 
     async def _ignore(self) -> None:
         return None
 
     # ---- helpers
 
-    async def _event(
-        self, team: str, channel: str, user: str, kind: EventKind, payload: str, key: str | None,
+    @staticmethod
+    def _event(
+        team: str, channel: str, user: str, kind: EventKind, payload: str, key: str | None,
         *, private: bool, ref: str | None = None,
     ) -> Event:
-        name, locale = await self.sender.profile(user)
         return Event(
             platform=PLATFORM, workspace=team, channel=channel, user=user, kind=kind, payload=payload,
-            update_key=key, display_name=name, locale_hint=locale, private=private, ref=ref, can_ephemeral=True,
+            update_key=key, private=private, ref=ref, can_ephemeral=True,
         )
+
+    async def _profiled(self, event: Event) -> Event:
+        """The event with the user's name and locale (``users.info``, once per process)."""
+        return event.with_profile(*await self.sender.profile(event.user))
+
+    async def _take(self, ack: AsyncAck, event: Event) -> bool:
+        """Store the event, then ack; False for a re-delivery (acked, nothing else).
+
+        If it cannot be stored there is no ack: Slack retries, or tells the user it failed.
+        """
+        fresh = await self.core.accept(event)
+        await ack()
+        return fresh
 
     def _lang(self, event: Event) -> str:
         return language_from_hint(event.locale_hint) or DEFAULT_LANGUAGE
 
     async def _open_modal(self, body: dict, value: str, ref: str | None, channel: str, ts: str, text: str) -> None:
-        lang = self._lang(await self._event(body["team"]["id"], channel, body["user"]["id"], EventKind.TEXT, "", None,
-                                            private=True))
+        lang = language_from_hint((await self.sender.profile(body["user"]["id"]))[1]) or DEFAULT_LANGUAGE
         kind, lo, hi = ("idea", None, None) if value == "idea" or (ref or "").endswith("i") else ("text", None, None)
         numbers = re.search(r"\bnum:(\d+)-(\d+)", body["actions"][0].get("action_id", ""))
         if value == WRITE and numbers:
@@ -228,15 +250,23 @@ class SlackAdapter:
             log.warning("chat.update failed: %s", exc.response.get("error"))
         return list(replies)
 
-    async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
+    async def _reply(self, event: Event, replies: Sequence[Reply], edited: bool = False) -> None:
         """Send a turn's replies where the core said: this channel, ephemerally here, or the person's DM."""
-        if not replies:
+        if not replies and not edited:
             return
         lang = self._lang(event)
+        retry = False
         for reply in replies:
             if reply.notice or reply.audience == Audience.EPHEMERAL:
                 await self.sender.ephemeral(event.channel, event.user, reply.text)
         for target, audience in ((event.channel, Audience.CHAT), (event.user, Audience.PERSON)):
             batch = [r for r in replies if not r.notice and r.audience == audience]
-            if batch:
-                await self.sender.send(event.workspace, target, batch, lang=lang)
+            try:
+                if batch:
+                    await self.sender.send(event.workspace, target, batch, lang=lang)
+            except Unreachable as exc:
+                log.info("slack channel %s unreachable: %s", target, exc)
+            except TemporaryFailure as exc:
+                log.warning("reply to slack channel %s failed for now (%s); the outbox tries again", target, exc)
+                retry = True
+        await self.core.delivered(event, retry=retry)

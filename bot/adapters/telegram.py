@@ -1,14 +1,18 @@
 """The Telegram adapter: a python-telegram-bot ``Application`` feeding the bot core.
 
 It long-polls by default; with ``TELEGRAM_WEBHOOK_URL`` it registers a webhook with
-a secret token and receives updates on the bot's one HTTP server. Conversation
-state lives in the database (no ConversationHandler, no pickle persistence), so
-restarts and several webhook workers lose nothing.
+a secret token and receives updates on the bot's one HTTP server. Either way an
+update is stored in the inbox before Telegram is told it arrived: polling confirms
+an offset only after its batch is stored, a webhook answers 200 only then. The
+update is then processed with PTB's ``process_update``. Conversation state lives
+in the database (no ConversationHandler, no pickle persistence), so restarts and
+several webhook workers lose nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
@@ -16,14 +20,15 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Update
-from telegram.error import TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.adapters.telegram_pacing import PacedRateLimiter
 from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, parse_callback
 from bot.config import Settings
-from bot.delivery import Unreachable
+from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
 from bot.events import Audience, Event, EventKind, Reply, fold
 from core.i18n import LANGUAGES, t
@@ -33,8 +38,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 MENU = ("start", "resume", "results", "group", "lang", "privacy", "help")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ACK_BUDGET = 2.0
-"""Seconds a callback query may wait for its work before it is answered anyway (Telegram allows 15)."""
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT = 10
+"""Seconds a getUpdates long poll waits for news."""
+WRITE_TIMEOUT = 30.0
+"""Generous: a send Telegram accepted but answered slowly must not look failed and go out twice."""
+CONCURRENT_UPDATES = 16
 
 
 class TelegramAdapter:
@@ -54,13 +63,17 @@ class TelegramAdapter:
             .base_url(api)
             .base_file_url(api.replace("/bot", "/file/bot"))
             .rate_limiter(PacedRateLimiter())
-            .concurrent_updates(16)
+            .request(HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8, read_timeout=WRITE_TIMEOUT,
+                                  write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2))
+            .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10))
+            .updater(None)  # our own polling loop: it confirms an offset only after storing the updates
         )
-        if settings.telegram_webhook_url:
-            builder = builder.updater(None)
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.sender = TelegramSender(self.app.bot)
+        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
+        self._in_flight: set[asyncio.Task] = set()
+        self._poller: asyncio.Task | None = None
 
     @property
     def workspace(self) -> str:
@@ -73,23 +86,78 @@ class TelegramAdapter:
         if not inbound:  # a sending-only worker
             return
         await self.register_commands()
-        await self.app.start()
         if self.settings.telegram_webhook_url:
             await self.app.bot.set_webhook(
                 self.settings.telegram_webhook_url, secret_token=self.settings.telegram_webhook_secret,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(timeout=10, allowed_updates=["message", "callback_query"])
+            await self.app.bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
 
     async def stop(self) -> None:
-        """Stop polling and processing; pending updates stay on Telegram's side."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
+        """Stop taking updates, finish the ones in flight; unconfirmed updates stay on Telegram's side."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        if self._in_flight:
+            await asyncio.wait(self._in_flight)
         await self.app.shutdown()
+
+    # ---- taking updates in: store, confirm, then process
+
+    async def _poll(self) -> None:
+        """Long-poll ``getUpdates``; the next call's offset confirms a batch only once it is stored."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self.app.bot.get_updates(offset=offset, timeout=POLL_TIMEOUT,
+                                                         allowed_updates=ALLOWED_UPDATES)
+                failures = 0
+            except RetryAfter as exc:
+                await asyncio.sleep(exc.retry_after if isinstance(exc.retry_after, int | float)
+                                    else exc.retry_after.total_seconds())
+                continue
+            except TimedOut:
+                continue
+            except (InvalidToken, Conflict) as exc:
+                log.error("telegram polling stopped: %s", exc)
+                return
+            except NetworkError as exc:
+                failures += 1
+                log.warning("getUpdates failed (%s); trying again", exc)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** failures))
+                continue
+            if not updates:
+                continue
+            try:
+                fresh = await self._store(updates)
+            except Exception:  # the database is away: take the batch again, unconfirmed
+                log.exception("storing %d telegram updates failed; polling them again", len(updates))
+                await asyncio.sleep(1.0)
+                continue
+            offset = updates[-1].update_id + 1
+            for update in fresh:
+                self._process(update)
+
+    async def _store(self, updates: Sequence[Update]) -> list[Update]:
+        """Store a batch in the inbox; returns the updates to process (re-deliveries dropped)."""
+        events = [self._translate(update) for update in updates]
+        stored = await self.core.accept_many([e for e in events if e is not None])
+        new = iter(stored)
+        return [update for update, event in zip(updates, events, strict=True) if event is None or next(new)]
+
+    def _process(self, update: Update) -> None:
+        """Process an update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order."""
+        task = asyncio.create_task(self._process_one(update))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _process_one(self, update: Update) -> None:
+        async with self._slots:
+            await self.app.process_update(update)
 
     async def register_commands(self) -> None:
         """The command menu in each language (English for any other language)."""
@@ -107,65 +175,68 @@ class TelegramAdapter:
             update = Update.de_json(await request.json(), self.app.bot)
         except ValueError:
             return web.Response(status=400, text="bad update")
-        await self.app.update_queue.put(update)
+        if update is None:
+            return web.Response(status=400, text="bad update")
+        try:
+            fresh = await self._store([update])
+        except Exception:  # not stored: Telegram delivers it again later
+            log.exception("storing telegram update %s failed", update.update_id)
+            return web.Response(status=503, text="try again")
+        if fresh:
+            self._process(update)
         return web.Response(text="ok")
 
-    # ---- updates
-
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None:
-            await self._on_callback(update, update.callback_query)
-        elif update.message is not None and update.message.text and update.effective_user is not None:
-            await self._on_message(update)
-
-    async def _on_message(self, update: Update) -> None:
+    def _translate(self, update: Update) -> Event | None:
+        """The neutral event for an update, or None if it is not one (group chatter, other bots' commands)."""
         message = update.message
-        assert message is not None and message.text is not None
-        private = message.chat.type == "private"
+        if update.callback_query is not None:
+            query = update.callback_query
+            parsed = parse_callback(query.data or "")
+            if parsed is None or query.message is None or update.effective_user is None:
+                return None
+            return self._event(update, EventKind.CHOICE, parsed[1], ref=parsed[0])
+        if message is None or not message.text or update.effective_user is None:
+            return None
         text = message.text.strip()
         if text.startswith("/"):
             command, _, args = text[1:].partition(" ")
             name, _, addressee = command.partition("@")
             if addressee and addressee.lower() != (self.app.bot.username or "").lower():
-                return
-            event = self._event(update, EventKind.COMMAND, f"{name} {args}".strip())
-        elif private:
-            event = self._event(update, EventKind.TEXT, text)
-        else:  # group chatter: counted as contact in a bound group, never stored
-            sender = update.effective_user
-            if sender is None:
-                return
-            await self.core.record_activity(PLATFORM, self.workspace, str(message.chat.id), str(sender.id))
-            return
-        await self._reply(event, await self.core.handle(event))
+                return None
+            return self._event(update, EventKind.COMMAND, f"{name} {args}".strip())
+        if message.chat.type == "private":
+            return self._event(update, EventKind.TEXT, text)
+        return None
 
-    async def _on_callback(self, update: Update, query: CallbackQuery) -> None:
-        parsed = parse_callback(query.data or "")
-        if parsed is None or query.message is None:
-            await query.answer()
+    # ---- updates
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        event = self._translate(update)
+        if update.callback_query is not None:
+            await self._on_callback(update.callback_query, event)
+        elif event is not None:
+            await self._reply(event, await self.core.handle(event))
+        elif update.message is not None and update.message.text and update.effective_user is not None:
+            if update.message.chat.type != "private":  # group chatter: counted as contact, never stored
+                await self.core.record_activity(PLATFORM, self.workspace, str(update.message.chat.id),
+                                                str(update.effective_user.id))
+
+    async def _on_callback(self, query: CallbackQuery, event: Event | None) -> None:
+        """Answer the query at once (the button stops spinning), then do the work."""
+        if event is None:  # not ours, or cannot be parsed
+            await self._answer(query, None, time.monotonic())
             return
-        ref, value = parsed
-        event = self._event(update, EventKind.CHOICE, value, ref=ref)
-        # The button stops spinning within ACK_BUDGET whatever the load: past it, the query is
-        # answered empty and a notice (e.g. "already answered") comes as a message instead.
-        received = time.monotonic()
-        work = asyncio.ensure_future(self.core.handle(event))
-        done, _ = await asyncio.wait({work}, timeout=ACK_BUDGET)
-        if not done:
-            await self._answer(query, None, received)
+        work = asyncio.ensure_future(self.core.handle(event))  # first: the person's turn is taken in order
+        await self._answer(query, None, time.monotonic())
         replies = await work
-        notices = [r for r in replies if r.notice]
-        if done:
-            await self._answer(query, notices[0].text[:200] if notices else None, received)
-        rest = [r for r in replies if not r.notice or not done]
-        if replies and not notices and not any(r.is_error and r.ref is None for r in replies):
-            here = [r for r in rest if r.audience != Audience.PERSON]
-            folded = fold(here, self._label(query, value))
+        if replies and not any(r.notice or (r.is_error and r.ref is None) for r in replies):
+            here = [r for r in replies if r.audience != Audience.PERSON]
+            folded = fold(here, self._label(query, event.payload))
             if folded is not None and await self._edit_in_place(query, folded):
-                rest = [r for r in rest if r not in here]
-            else:
-                await self._mark_answered(query, value)
-        await self._reply(event, rest)
+                await self._reply(event, [r for r in replies if r not in here], edited=True)
+                return
+            await self._mark_answered(query, event.payload)
+        await self._reply(event, replies)
 
     async def _edit_in_place(self, query: CallbackQuery, reply: Reply) -> bool:
         """Turn the tapped question into the next one (one message per round, not one per question)."""
@@ -216,12 +287,16 @@ class TelegramAdapter:
             deep_link=f"https://t.me/{self.app.bot.username}?start={{code}}",
         )
 
-    async def _reply(self, event: Event, replies: Sequence[Reply]) -> None:
-        """Replies for the person go to their private chat; the rest where the event came from."""
-        if not replies:
+    async def _reply(self, event: Event, replies: Sequence[Reply], edited: bool = False) -> None:
+        """Send a turn's replies (the person's to their private chat, the rest here), then confirm them.
+
+        They are in the outbox already: if this fails for a while, the delivery sends them.
+        """
+        if not replies and not edited:
             return
         private = [r for r in replies if r.audience == Audience.PERSON]
         here = [r for r in replies if r.audience != Audience.PERSON]
+        retry = False
         for target, batch in ((event.channel, here), (event.user, private)):
             if not batch:
                 continue
@@ -232,3 +307,7 @@ class TelegramAdapter:
                 async with self.core.db.session() as session:
                     await mark_unreachable(session, PLATFORM, event.workspace, target)
                     await session.commit()
+            except TemporaryFailure as exc:
+                log.warning("reply to telegram chat %s failed for now (%s); the outbox tries again", target, exc)
+                retry = True
+        await self.core.delivered(event, retry=retry)

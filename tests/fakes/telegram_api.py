@@ -56,6 +56,10 @@ class FakeTelegram(FakeServer):
         self.flood: dict[str, int] = {}
         self.retry_after = 1
         self.errors: list[tuple[str, str]] = []
+        self.confirmed = 0
+        """getUpdates confirms every update below the offset it is called with (Telegram forgets them)."""
+        self.late_answers = 0
+        self._queries: dict[str, float] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._new_update = asyncio.Event()
@@ -132,11 +136,13 @@ class FakeTelegram(FakeServer):
                 "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def m_getUpdates(self, p: dict) -> list:
-        offset = int(p.get("offset") or 0)
+        self.confirmed = max(self.confirmed, int(p.get("offset") or 0))
         timeout = min(float(p.get("timeout") or 0), 1.0)
         deadline = time.monotonic() + timeout
         while True:
-            ready = [u for u in self.updates if u["update_id"] >= offset]
+            ready = [u for u in self.updates if u["update_id"] >= self.confirmed or u.get("_again")]
+            for u in ready:
+                u.pop("_again", None)
             if ready or time.monotonic() >= deadline:
                 return ready
             self._new_update.clear()
@@ -183,7 +189,11 @@ class FakeTelegram(FakeServer):
                 return self._message(chat_id, sent)
         return self._error(400, "Bad Request: message to edit not found")
 
-    async def m_answerCallbackQuery(self, p: dict) -> bool:
+    async def m_answerCallbackQuery(self, p: dict):
+        pushed = self._queries.pop(str(p["callback_query_id"]), None)
+        if pushed is None or time.monotonic() - pushed > 15:  # answered twice, or too late: Telegram refuses
+            self.late_answers += 1
+            return self._error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(p)
         return True
 
@@ -214,9 +224,15 @@ class FakeTelegram(FakeServer):
 
     def push(self, update: dict) -> dict:
         update.setdefault("update_id", next(self._update_ids))
+        if "callback_query" in update and not update.get("_again"):
+            self._queries.setdefault(update["callback_query"]["id"], time.monotonic())
         self.updates.append(update)
         self._new_update.set()
         return update
+
+    def redeliver(self, update: dict) -> dict:
+        """Deliver an update again, as Telegram does when its offset was not confirmed (or a webhook failed)."""
+        return self.push({**update, "_again": True})
 
     def message_update(self, user: dict, text: str, chat: dict | None = None) -> dict:
         chat = chat or self.chats[user["id"]]
