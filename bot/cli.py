@@ -175,10 +175,12 @@ def partnership_create(
     name: str,
     k: Annotated[int, typer.Option(min=1, help="Anonymity threshold: aggregates need at least k respondents.")] = 3,
     timezone: Annotated[str, typer.Option("--tz", help="IANA time zone.")] = "Europe/Oslo",
+    lang: Annotated[str, typer.Option("--lang", help="Language of its channel and group messages: nb, sv or en.")] = "nb",
 ) -> None:
     """Create a partnership."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from core.i18n import LANGUAGES
     from storage.partnerships import create_partnership
 
     try:
@@ -186,8 +188,11 @@ def partnership_create(
     except (ZoneInfoNotFoundError, ValueError):
         typer.secho(f"Error: unknown time zone '{timezone}' (e.g. Europe/Oslo)", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    p = _run(lambda s: create_partnership(s, name, k=k, timezone=timezone))
-    typer.echo(f"Created partnership '{p.name}' (slug: {p.slug}, id: {p.id}, k={p.k_threshold}).")
+    if lang not in LANGUAGES:
+        typer.secho(f"Error: unknown language '{lang}': use one of {', '.join(LANGUAGES)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    p = _run(lambda s: create_partnership(s, name, k=k, timezone=timezone, lang=lang))
+    typer.echo(f"Created partnership '{p.name}' (slug: {p.slug}, id: {p.id}, k={p.k_threshold}, language: {p.lang}).")
 
 
 @partnership_app.command("list")
@@ -212,6 +217,7 @@ def partnership_set(
     summary_day: Annotated[str | None, typer.Option(help="Weekday of the coordinator summary: mon … sun.")] = None,
     summary_time: Annotated[str | None, typer.Option(help="Local time of the summary, HH:MM.")] = None,
     quiet: Annotated[str | None, typer.Option(help="Quiet hours, e.g. 20:00-08:00, or off.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of channel and group messages: nb, sv or en.")] = None,
     timezone: Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Oslo.")] = None,
 ) -> None:
     """Set a partnership's rhythm: contact frequency, check-ins, summaries, quiet hours, time zone."""
@@ -223,7 +229,7 @@ def partnership_set(
 
     changes: list[tuple[str, list[str | None]]] = [("frequency", [frequency]), ("checkin", [checkin_day] if checkin_day else []),
                ("window", [str(window)] if window else []), ("summary", [summary_day] if summary_day else []),
-               ("quiet", [quiet]), ("timezone", [timezone])]
+               ("quiet", [quiet]), ("timezone", [timezone]), ("language", [lang])]
 
     async def work(s: AsyncSession) -> str:
         p = await get_partnership(s, partnership)

@@ -56,6 +56,8 @@ class Event:
     """How invite links look on this platform, e.g. ``https://t.me/samson_bot?start={code}``."""
     can_ephemeral: bool = False
     """The platform can show a message to one person inside a shared chat (Slack)."""
+    bot_in_chat: bool = True
+    """False for a Slack command in a channel the bot is not a member of (it can only answer the person)."""
 
     def to_json(self) -> str:
         """The event as JSON, for the inbox."""

@@ -152,7 +152,7 @@ async def announce(
         count += await send(
             f"group-chart:{round_.id}:{publication.number}:{binding.id}", platform=binding.platform,
             workspace=binding.workspace, channel=binding.channel, kind="group_chart",
-            params={"publication_id": publication.id, "lang": binding.lang}, partnership_id=partnership.id,
+            params={"publication_id": publication.id, "lang": partnership.lang}, partnership_id=partnership.id,
         )
     return count
 

@@ -60,7 +60,7 @@ async def close(
         for binding in await bindings(session, partnership.id, "partners"):  # type: ignore[arg-type]
             messages += await send(f"digest:{round_.id}:{binding.id}", platform=binding.platform,
                                    workspace=binding.workspace, channel=binding.channel, kind="checkin_digest",
-                                   params={"round_id": round_.id, "lang": binding.lang}, partnership_id=partnership.id)
+                                   params={"round_id": round_.id, "lang": partnership.lang}, partnership_id=partnership.id)
     else:
         messages += await publishing.announce(session, partnership, round_, publication, send)
         messages += await post_summary(session, partnership, f"round-{round_.id}", send)
@@ -87,7 +87,7 @@ async def post_summary(session: AsyncSession, partnership: Partnership, occasion
         count += await send(
             f"summary:{partnership.id}:{occasion}:{binding.id}", platform=binding.platform,
             workspace=binding.workspace, channel=binding.channel, kind="summary",
-            params={"partnership_id": partnership.id, "lang": binding.lang, "occasion": occasion},
+            params={"partnership_id": partnership.id, "lang": partnership.lang, "occasion": occasion},
             partnership_id=partnership.id,
         )
     return count

@@ -163,7 +163,7 @@ class Planner:
                     await self.enqueue(
                         f"escalate:{org.organisation_id}:{org.contact_due_at:%Y%m%d%H%M}:{binding.id}",
                         platform=binding.platform, workspace=binding.workspace, channel=binding.channel,
-                        kind="escalation", params={"organisation_id": org.organisation_id, "lang": binding.lang},
+                        kind="escalation", params={"organisation_id": org.organisation_id, "lang": p.lang},
                         partnership_id=p.id,
                     )
             await advance_nudge_clock(self.session, org.organisation_id, next_at)

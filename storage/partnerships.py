@@ -28,7 +28,7 @@ def slugify(name: str) -> str:
 
 
 async def create_partnership(
-    session: AsyncSession, name: str, *, k: int = 3, timezone: str = "Europe/Oslo"
+    session: AsyncSession, name: str, *, k: int = 3, timezone: str = "Europe/Oslo", lang: str = "nb"
 ) -> Partnership:
     """Create a partnership with a unique slug."""
     base = slugify(name)
@@ -36,7 +36,7 @@ async def create_partnership(
     while (await session.exec(select(Partnership).where(Partnership.slug == slug))).first():
         n += 1
         slug = f"{base}-{n}"
-    partnership = Partnership(name=name, slug=slug, k_threshold=k, timezone=timezone)
+    partnership = Partnership(name=name, slug=slug, k_threshold=k, timezone=timezone, lang=lang)
     session.add(partnership)
     await session.flush()
     return partnership

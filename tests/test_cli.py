@@ -49,6 +49,10 @@ async def _answer(url: str, code: str, name: str, tmp: Path, complete: bool = Tr
 def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     assert "slug: fjordbyen" in ok("partnership", "create", "Fjordbyen", "--k", "3")
     assert "Fjordbyen" in ok("partnership", "list")
+    # Channel and group messages speak the partnership's language (nb unless set).
+    assert "language of channel and group messages: sv" in ok("partnership", "set", "fjordbyen", "--lang", "sv")
+    assert "unknown language 'xx'" in fails("partnership", "set", "fjordbyen", "--lang", "xx")
+    assert "language: en" in ok("partnership", "create", "Sandvik", "--lang", "en")
     ok("org", "add", "fjordbyen", "Fjordbyen kommune", "--kind", "municipality")
     ok("org", "add", "fjordbyen", "Kafé Samvirke", "--kind", "social_enterprise")
     assert "Kafé Samvirke" in ok("org", "list", "fjordbyen")

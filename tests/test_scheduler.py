@@ -59,7 +59,7 @@ async def build(db_url: str, fake: FakeTelegram, created: datetime, *, k: int = 
     people = {"ada": 501, "bo": 502, "cy": 503, "di": 504}
     with time_machine.travel(created, tick=False):
         async with db.session() as s:
-            p = await create_partnership(s, "Bydel Øst", k=k)
+            p = await create_partnership(s, "Bydel Øst", k=k, lang="en")
             orgs = {"A": await add_organisation(s, p, "Øst kommune", "municipality"),
                     "B": await add_organisation(s, p, "Grønn Vekst AS", "social_enterprise"),
                     "C": await add_organisation(s, p, "Frivilligsentralen", "ngo")}

@@ -97,9 +97,11 @@ async def count(db_url: str, model, *where) -> int:
 async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: FakeSlack, db_url: str) -> None:
     runtime, driver = bot
     fake.locales["U3"] = "nb-NO"
+    fake.share_lag = 2  # files.info shows an upload's share only a moment later, as on Slack
     await onboard_coordinator(fake, driver)
     await driver.command("U1", "C1", "bind partners")
-    await fake.wait_for(lambda: any("bound" in m.text for m in fake.in_channel("C1")))
+    # The channel speaks the partnership's language (nb), not that of the coordinator who bound it (en).
+    await fake.wait_for(lambda: any("koblet til" in m.text for m in fake.in_channel("C1")))
     await driver.command("U1", "C1", "add <@U2|ada> <@U3|bo> <@U4|cy> Øst kommune")
     await fake.wait_for(lambda: any("3 people added" in m.text for m in fake.ephemeral))
     await driver.command("U1", "C1", "round open Vår 2027")
@@ -139,13 +141,32 @@ async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: Fake
         "files.getUploadURLExternal", "files.completeUploadExternal"]
     assert fake.files[chart.files[0]]["alt_txt"]
     summary = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if m.thread_ts == chart.ts), None))
-    assert "Group profile over 3" in summary.text
+    assert "Gruppeprofil over 3" in summary.text
 
     # A partner asks for their own chart: it comes in the DM.
     before = len(fake.uploads)
     await driver.command("U2", "DU2", "results")
     await fake.wait_for(lambda: len(fake.uploads) > before)
     assert fake.messages[-1].channel == "DU2" or any(m.files and m.channel == "DU2" for m in fake.messages)
+
+
+async def test_a_command_in_a_channel_without_the_bot_is_answered_privately_and_bind_is_refused(
+        bot, fake: FakeSlack, db_url: str) -> None:
+    runtime, driver = bot
+    await onboard_coordinator(fake, driver)
+    fake.outside.add("C7")
+    status, _, _ = await driver.command("U1", "C7", "help")
+    assert status == 200
+    await fake.wait_for(lambda: any("/samson privacy" in r.get("text", "") for r in fake.responses))
+    assert all(r["response_type"] == "ephemeral" for r in fake.responses)
+    await driver.command("U1", "C7", "bind partners")
+    await fake.wait_for(lambda: any("Invite me first" in r.get("text", "") for r in fake.responses))
+    assert await count(db_url, ChannelBinding) == 0  # nothing saved for a channel the bot cannot post in
+    assert not [c for c, p in fake.calls if c in ("chat.postMessage", "chat.postEphemeral") and p.get("channel") == "C7"]
+    fake.outside.discard("C7")  # invited: now it works
+    await driver.command("U1", "C7", "bind partners")
+    await fake.wait_for(lambda: any("koblet til" in m.text for m in fake.in_channel("C7")))
+    assert await count(db_url, ChannelBinding) == 1
 
 
 async def test_forged_unsigned_and_stale_requests_get_401_and_store_nothing(bot, fake: FakeSlack, db_url) -> None:

@@ -260,13 +260,13 @@ async def test_group_chart_arrives_in_bound_group_and_invites_have_deep_links(fa
         fake.say(resident, "/bind residents", chat=group)  # not a coordinator: refused
         await fake.wait_for(lambda: any("Only coordinators" in s.text for s in fake.to(GROUP)))
         fake.say(coordinator, "/bind@samson_test_bot residents", chat=group)
-        await fake.wait_for(lambda: any("bound" in s.text for s in fake.to(GROUP)))
+        await fake.wait_for(lambda: any("koblet til" in s.text for s in fake.to(GROUP)))
         fake.say(coordinator, "/round close")
         photo = await fake.wait_for(lambda: next((s for s in fake.to(GROUP) if s.photo), None))
         assert photo.photo.startswith(PNG) and len(photo.photo) > 5000
         assert "SAMSON" in photo.text
         summary = await fake.wait_for(lambda: next((s for s in fake.to(GROUP) if s.reply_to == photo.message_id), None))
-        assert "Group profile over 3" in summary.text
+        assert "Gruppeprofil over 3" in summary.text
 
         fake.say(coordinator, "/invite resident")
         link = await fake.wait_for(lambda: next((s for s in fake.to(3000) if "t.me/" in s.text), None))

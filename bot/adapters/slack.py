@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -27,6 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import metrics
 from bot.adapters.slack_blocks import INPUT_VIEW, WRITE, answered_blocks, input_view, reply_blocks, slack_text
@@ -110,8 +112,12 @@ class SlackAdapter:
             f"slack:{body['team_id']}:cmd:{body.get('trigger_id', '')}" if body.get("trigger_id") else None,
             private=channel.startswith("D"),
         )
-        if await self._take(ack, event):
-            await self._reply(event := await self._profiled(event), await self.core.handle(event))
+        if not await self._take(ack, event):
+            return
+        event = await self._profiled(event)
+        if not event.private and not await self.sender.is_member(channel):
+            event = replace(event, bot_in_chat=False)  # it can answer only the person, through response_url
+        await self._reply(event, await self.core.handle(event), response_url=body.get("response_url"))
 
     async def _on_action(self, ack: AsyncAck, body: dict) -> None:
         action = body["actions"][0]
@@ -223,6 +229,21 @@ class SlackAdapter:
         meta = {"kind": kind, "ref": ref, "channel": channel, "ts": ts, "text": text[:1500], "min": lo, "max": hi}
         await self.client.views_open(trigger_id=body["trigger_id"], view=input_view(lang, kind, meta, lo, hi))
 
+    async def _respond(self, response_url: str, replies: Sequence[Reply], lang: str) -> list[Reply]:
+        """Answer through ``response_url`` (only the person sees it); returns what must go to their DM instead."""
+        webhook = AsyncWebhookClient(response_url)
+        rest: list[Reply] = []
+        for reply in replies:
+            if reply.audience == Audience.PERSON or reply.image is not None:
+                rest.append(replace(reply, audience=Audience.PERSON))
+                continue
+            try:
+                await webhook.send(text=slack_text(reply.text)[:MAX_TEXT], blocks=reply_blocks(reply, lang),
+                                   response_type="ephemeral", replace_original=False)
+            except (OSError, ValueError) as exc:
+                log.warning("answering through response_url failed: %s", exc)
+        return rest
+
     async def _answer_in_place(
         self, event: Event, replies: Sequence[Reply], channel: str, ts: str, text: str, label: str
     ) -> list[Reply]:
@@ -250,12 +271,19 @@ class SlackAdapter:
             log.warning("chat.update failed: %s", exc.response.get("error"))
         return list(replies)
 
-    async def _reply(self, event: Event, replies: Sequence[Reply], edited: bool = False) -> None:
-        """Send a turn's replies where the core said: this channel, ephemerally here, or the person's DM."""
+    async def _reply(self, event: Event, replies: Sequence[Reply], edited: bool = False,
+                     response_url: str | None = None) -> None:
+        """Send a turn's replies where the core said: this channel, ephemerally here, or the person's DM.
+
+        In a channel the bot is not in, what was for the channel goes to the person only:
+        through the command's ``response_url``, and images to their DM.
+        """
         if not replies and not edited:
             return
         lang = self._lang(event)
         retry = False
+        if not event.bot_in_chat and response_url:
+            replies = await self._respond(response_url, replies, lang)
         for reply in replies:
             if reply.notice or reply.audience == Audience.EPHEMERAL:
                 await self.sender.ephemeral(event.channel, event.user, reply.text)

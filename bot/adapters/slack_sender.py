@@ -6,6 +6,7 @@ Each channel is paced to about one message a second (short bursts allowed);
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -24,6 +25,8 @@ GONE = {
     "cannot_dm_bot", "user_disabled", "missing_scope", "restricted_action",
 }
 MAX_TEXT = 39_000
+SHARE_WAITS = (0.3, 0.7, 1.5, 3.0)
+"""Seconds to wait for an uploaded file's share to appear in files.info (it is filled in asynchronously)."""
 
 
 class SlackSender:
@@ -36,6 +39,7 @@ class SlackSender:
         self._rate = (per_channel, burst)
         self._limiters: dict[str, AsyncLimiter] = {}
         self._dms: dict[str, str] = {}
+        self._member_of: set[str] = set()
         self._profiles: dict[str, tuple[str, str | None]] = {}
 
     async def profile(self, user: str) -> tuple[str, str | None]:
@@ -64,6 +68,19 @@ class SlackSender:
         per_second, burst = self._rate
         limiter = self._limiters.setdefault(channel, AsyncLimiter(burst, burst / per_second))
         await limiter.acquire()
+
+    async def is_member(self, channel: str) -> bool:
+        """Whether the bot is in ``channel`` (``conversations.info``); a yes is remembered, a no asked again."""
+        if channel in self._member_of or channel.startswith("D"):
+            return True
+        try:
+            info = (await self.client.conversations_info(channel=channel))["channel"]
+        except SlackApiError:  # a private channel the bot is not in looks like no channel at all
+            return False
+        if info.get("is_member") or info.get("is_im"):
+            self._member_of.add(channel)
+            return True
+        return False
 
     async def open_dm(self, user: str) -> str:
         """The DM channel with a user (``conversations.open``), cached."""
@@ -119,15 +136,18 @@ class SlackSender:
         file_id = (response.get("files") or [{}])[0].get("id") or (response.get("file") or {}).get("id")
         if not file_id or not reply.key:
             return None
-        try:
-            info = await self.client.files_info(file=file_id)
-        except SlackApiError:
-            return None
-        shares = (info.get("file") or {}).get("shares") or {}
-        for scope in ("public", "private"):
-            found = (shares.get(scope) or {}).get(channel)
-            if found:
-                return found[0].get("ts")
+        for wait in (0.0, *SHARE_WAITS):  # the share (and so the message ts) appears a moment after the upload
+            await asyncio.sleep(wait)
+            try:
+                info = await self.client.files_info(file=file_id)
+            except SlackApiError:
+                return None
+            shares = (info.get("file") or {}).get("shares") or {}
+            for scope in ("public", "private"):
+                found = (shares.get(scope) or {}).get(channel)
+                if found:
+                    return found[0].get("ts")
+        log.warning("file %s has no share in %s yet; what belongs in its thread is posted beside it", file_id, channel)
         return None
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:

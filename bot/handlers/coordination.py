@@ -13,6 +13,7 @@ from bot import round_lifecycle
 from bot.events import Audience
 from bot.invitations import invite_members
 from bot.turn import Turn
+from core.i18n import t
 from core.qr import qr_png
 from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of
@@ -55,8 +56,13 @@ async def bind(turn: Turn, args: str) -> None:
     if partnership is None:
         return
     event = turn.event
-    await bind_channel(turn.session, partnership.id, event.platform, event.workspace, event.channel, purpose, turn.lang)  # type: ignore[arg-type]
-    turn.say(turn.t("bind.done", partnership=partnership.name, purpose=turn.t(f"purpose.{purpose}")),
+    if not event.bot_in_chat:
+        turn.say(turn.t("bind.invite_first"), is_error=True)
+        return
+    # The channel speaks the partnership's language, whoever binds it.
+    lang = partnership.lang
+    await bind_channel(turn.session, partnership.id, event.platform, event.workspace, event.channel, purpose, lang)  # type: ignore[arg-type]
+    turn.say(t(lang, "bind.done", partnership=partnership.name, purpose=t(lang, f"purpose.{purpose}")),
              audience=Audience.CHAT)
 
 

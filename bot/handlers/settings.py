@@ -1,4 +1,4 @@
-"""/set and /schedule: a partnership's rhythm (contact frequency, check-ins, summaries, quiet hours, zone)."""
+"""/set and /schedule: a partnership's rhythm (contact frequency, check-ins, summaries, quiet hours, zone, language)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.handlers.coordination import coordinator_partnership
 from bot.turn import Turn
+from core.i18n import LANGUAGES
 from core.schedule import (
     QuietHours,
     ScheduleError,
@@ -50,8 +51,14 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     elif name in ("timezone", "tz"):
         zone(values[0])
         partnership.timezone = values[0]
+    elif name in ("language", "lang"):
+        lang = values[0].lower()
+        if lang not in LANGUAGES:
+            raise ScheduleError(f"unknown language '{values[0]}': use one of {', '.join(LANGUAGES)}")
+        partnership.lang = lang
     else:
-        raise ScheduleError(f"unknown setting '{name}': use frequency, checkin, window, summary, quiet or timezone")
+        raise ScheduleError(
+            f"unknown setting '{name}': use frequency, checkin, window, summary, quiet, timezone or language")
     return False
 
 
@@ -73,6 +80,7 @@ def describe(partnership: Partnership, now: datetime) -> str:
         f" — next {start.astimezone(tz):{local}} to {close.astimezone(tz):{local}}",
         f"• summary: {partnership.summary_day} {partnership.summary_time} — next {summary.astimezone(tz):{local}}",
         f"• quiet hours: {partnership.quiet_hours}",
+        f"• language of channel and group messages: {partnership.lang}",
     ])
 
 

@@ -55,6 +55,11 @@ class FakeSlack(FakeServer):
         """method → how many of the next calls get 429."""
         self.retry_after = 1
         self.socket_acks: list[dict] = []
+        self.outside: set[str] = set()
+        """Channels the bot is not a member of: posting there fails with not_in_channel."""
+        self.share_lag = 0
+        """How many files.info calls per file see no shares yet (Slack fills them in asynchronously)."""
+        self._share_lookups: dict[str, int] = {}
         self._ws: web.WebSocketResponse | None = None
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -109,6 +114,13 @@ class FakeSlack(FakeServer):
         user = p["users"].split(",")[0]
         return {"ok": True, "channel": {"id": "D" + user}}
 
+    async def m_conversations_info(self, p: dict) -> dict:
+        channel = p["channel"]
+        if channel.startswith("G") and channel in self.outside:  # a private channel the bot is not in
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "is_im": channel.startswith("D"),
+                                        "is_member": channel not in self.outside}}
+
     async def m_users_info(self, p: dict) -> dict:
         user = p["user"]
         return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": f"Person {user}",
@@ -119,6 +131,8 @@ class FakeSlack(FakeServer):
         channel = p["channel"]
         if channel.startswith("C404"):
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         text = p.get("text") or ""
         if len(text) > 40_000 or len(p.get("blocks") or []) > 50:
             return {"ok": False, "error": "msg_too_long" if len(text) > 40_000 else "invalid_blocks"}
@@ -135,6 +149,8 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "message_not_found"}
 
     async def m_chat_postEphemeral(self, p: dict) -> dict:
+        if p["channel"] in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         self.ephemeral.append(Message(p["channel"], self.next_ts(), p.get("text", ""), p.get("blocks") or [],
                                       user=p["user"]))
         return {"ok": True, "message_ts": self.ephemeral[-1].ts}
@@ -169,7 +185,12 @@ class FakeSlack(FakeServer):
 
     async def m_files_info(self, p: dict) -> dict:
         record = self.files.get(p["file"])
-        return {"ok": True, "file": record} if record else {"ok": False, "error": "file_not_found"}
+        if not record:
+            return {"ok": False, "error": "file_not_found"}
+        seen = self._share_lookups[p["file"]] = self._share_lookups.get(p["file"], 0) + 1
+        if seen <= self.share_lag:
+            return {"ok": True, "file": {k: v for k, v in record.items() if k != "shares"}}
+        return {"ok": True, "file": record}
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
