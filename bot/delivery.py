@@ -65,7 +65,7 @@ class Delivery:
         self._stopping = True
         self._wake.set()
 
-    async def run(self, interval: float = 5.0) -> None:
+    async def run(self, interval: float = 1.0) -> None:
         """Flush until stopped: when kicked, and at least every ``interval`` seconds."""
         while not self._stopping:
             try:

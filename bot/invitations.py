@@ -53,16 +53,21 @@ async def invite_members(session: AsyncSession, round_: Round, enqueue: Enqueue 
         .where(Membership.partnership_id == round_.partnership_id)
         .order_by(Identity.id)
     )
-    count = 0
+    rows = []
     for membership, identity in (await session.exec(query)).all():
         target = dm_target(identity)
         if target is None or not may_answer(membership.role, round_.audience):
             continue
-        count += await send(
-            f"round-invite:{round_.id}:{identity.id}", platform=identity.platform, workspace=identity.workspace,
+        rows.append(dict(
+            key=f"round-invite:{round_.id}:{identity.id}", platform=identity.platform, workspace=identity.workspace,
             channel=target, kind="round_invite", params={"round_id": round_.id, "person_id": membership.person_id},
             partnership_id=round_.partnership_id,
-        )
+        ))
+    if enqueue is None:  # one statement per thousand, not one per member
+        return await outbox.enqueue_many(session, rows)
+    count = 0
+    for row in rows:
+        count += await send(row.pop("key"), **row)
     return count
 
 

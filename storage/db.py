@@ -6,13 +6,15 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -63,6 +65,19 @@ async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /
     return bool(result.rowcount)
 
 
+async def insert_many_or_skip(session: AsyncSession, model: type, conflict_on: str, rows: list[dict]) -> int:
+    """One multi-row ``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; returns how many rows were inserted."""
+    if not rows:
+        return 0
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=[conflict_on])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -98,11 +113,24 @@ class Database:
                 raise
 
     async def migrate(self) -> None:
-        """Apply all Alembic migrations (run on every start; a no-op when up to date)."""
+        """Apply all Alembic migrations (run on every start; a no-op when up to date).
+
+        An up-to-date database is recognised without loading Alembic (it stays out of a running bot's memory).
+        """
+        if await self._at_head():
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
         if self.engine.dialect.name == "sqlite":
             await self.engine.dispose()  # fresh connections, with foreign keys checked again
+
+    async def _at_head(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                current = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:  # noqa: BLE001 - no version table yet: a new database
+            return False
+        return current == head_revision()
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached (for ``/healthz``)."""
@@ -114,8 +142,15 @@ class Database:
         await self.engine.dispose()
 
 
+def head_revision() -> str:
+    """The newest bundled migration: files are named ``NNNN_….py`` with revision ``NNNN``."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config for the bundled migrations, optionally bound to a connection."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -136,6 +171,8 @@ def _upgrade(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first: a second process waits its turn
     else:  # held until this transaction ends: a second worker waits, then finds nothing to do
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import insert_or_skip
+from storage.db import insert_many_or_skip, insert_or_skip
 from storage.models import Outbox, utcnow
 
 CLAIM_LEASE = timedelta(minutes=2)
@@ -40,6 +40,20 @@ async def enqueue(
         not_before=not_before or now, created_at=now, attempts=1 if claimed else 0, claimed_at=now if claimed else None,
     )
     return await insert_or_skip(session, Outbox, "key", **values)
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict], chunk: int = 1000) -> int:
+    """Decide many messages at once (``enqueue``'s keyword arguments per row, with ``key``); returns how many were new."""
+    now = utcnow()
+    values = [dict(
+        key=row["key"][:200], platform=row["platform"], workspace=row["workspace"], channel=row["channel"],
+        kind=row["kind"], params=json.dumps(row.get("params") or {}, ensure_ascii=False, sort_keys=True),
+        partnership_id=row.get("partnership_id"), not_before=row.get("not_before") or now, created_at=now, attempts=0,
+    ) for row in rows]
+    added = 0
+    for start in range(0, len(values), chunk):
+        added += await insert_many_or_skip(session, Outbox, "key", values[start:start + chunk])
+    return added
 
 
 async def due(

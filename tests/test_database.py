@@ -45,3 +45,11 @@ async def test_two_workers_starting_together_migrate_once(db_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+def test_the_head_found_without_alembic_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -16,7 +16,8 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Update
@@ -43,7 +44,8 @@ POLL_TIMEOUT = 10
 """Seconds a getUpdates long poll waits for news."""
 WRITE_TIMEOUT = 30.0
 """Generous: a send Telegram accepted but answered slowly must not look failed and go out twice."""
-CONCURRENT_UPDATES = 16
+CONCURRENT_UPDATES = 64
+"""Updates processed at once (most of their time is spent waiting: for the database, for pacing)."""
 
 
 class TelegramAdapter:
@@ -150,8 +152,16 @@ class TelegramAdapter:
         return [update for update, event in zip(updates, events, strict=True) if event is None or next(new)]
 
     def _process(self, update: Update) -> None:
-        """Process an update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order."""
-        task = asyncio.create_task(self._process_one(update))
+        """Process a stored update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order.
+
+        A tapped button is answered at once, before any work (and before waiting for a slot).
+        """
+        if update.callback_query is not None:
+            self._track(self._answer(update.callback_query, None, time.monotonic()))
+        self._track(self._process_one(update))
+
+    def _track(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
@@ -222,13 +232,10 @@ class TelegramAdapter:
                                                 str(update.effective_user.id))
 
     async def _on_callback(self, query: CallbackQuery, event: Event | None) -> None:
-        """Answer the query at once (the button stops spinning), then do the work."""
-        if event is None:  # not ours, or cannot be parsed
-            await self._answer(query, None, time.monotonic())
+        """Do the work of a tap (the query was answered when it arrived); data not ours changes nothing."""
+        if event is None:
             return
-        work = asyncio.ensure_future(self.core.handle(event))  # first: the person's turn is taken in order
-        await self._answer(query, None, time.monotonic())
-        replies = await work
+        replies = await self.core.handle(event)
         if replies and not any(r.notice or (r.is_error and r.ref is None) for r in replies):
             here = [r for r in replies if r.audience != Audience.PERSON]
             folded = fold(here, self._label(query, event.payload))

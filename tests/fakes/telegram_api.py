@@ -59,6 +59,10 @@ class FakeTelegram(FakeServer):
         self.confirmed = 0
         """getUpdates confirms every update below the offset it is called with (Telegram forgets them)."""
         self.late_answers = 0
+        self.too_many = 0
+        """429s answered because a rate limit was exceeded (see ``limit``)."""
+        self.ack_latencies: list[float] = []
+        """Seconds from a callback query's delivery to its answer."""
         self._queries: dict[str, float] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
@@ -84,6 +88,10 @@ class FakeTelegram(FakeServer):
                 params[key] = json.loads(value)
         return params
 
+    def limit(self, method: str, params: dict) -> int | None:
+        """Seconds to wait if this call is over a rate limit, else None (no limits here; see bench/strict_telegram.py)."""
+        return None
+
     def _error(self, code: int, description: str, **extra: object) -> web.Response:
         return web.json_response({"ok": False, "error_code": code, "description": description, **extra},
                                  status=code)
@@ -98,6 +106,9 @@ class FakeTelegram(FakeServer):
             self.flood[method] -= 1
             return self._error(429, f"Too Many Requests: retry after {self.retry_after}",
                                parameters={"retry_after": self.retry_after})
+        if (wait := self.limit(method, params)) is not None:
+            self.too_many += 1
+            return self._error(429, f"Too Many Requests: retry after {wait}", parameters={"retry_after": wait})
         handler = getattr(self, "m_" + method, None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
@@ -194,6 +205,7 @@ class FakeTelegram(FakeServer):
         if pushed is None or time.monotonic() - pushed > 15:  # answered twice, or too late: Telegram refuses
             self.late_answers += 1
             return self._error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self.ack_latencies.append(time.monotonic() - pushed)
         self.callback_answers.append(p)
         return True
 
