@@ -125,13 +125,13 @@ async def resident(fake: Watched, uid: int, answers: int, done: list[float],
     return answered
 
 
-def start_bot(kind: str, fake: Watched, workdir: Path) -> subprocess.Popen:
+def start_bot(kind: str, fake: Watched, workdir: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": fake.api_url,
            "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "SAMSON_HTTP_PORT": "0",
-           "SAMSON_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)}
+           "SAMSON_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT), **(extra_env or {})}
     command = ([sys.executable, str(ROOT / "bench" / "bare_ptb.py")] if kind == "bare PTB" else
                [sys.executable, "-c", "from bot.cli import app; app()", "run"])
-    return subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "log", "w"))
+    return subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "log", "a"))
 
 
 async def seed(workdir: Path, residents: int = 0) -> None:

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     samson_http_port: int = 8080
     samson_log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     samson_log_format: str = Field(default="text", description="text (key=value) or json")
+    samson_claim_lease_seconds: float = Field(
+        default=120.0, gt=0, description="after this, a message a stopped worker was sending is sent by another")
+    samson_recovery_grace_seconds: float = Field(
+        default=30.0, ge=0, description="after this, an update a stopped worker stored but never applied is applied")
 
     @property
     def has_platform(self) -> bool:

@@ -45,8 +45,11 @@ class Sender(Protocol):
 class Delivery:
     """Flushes the outbox on demand (``kick``) and on a timer (``run``)."""
 
-    def __init__(self, db: Database, senders: Sequence[Sender] = (), concurrency: int = 8) -> None:
+    def __init__(self, db: Database, senders: Sequence[Sender] = (), concurrency: int = 8,
+                 lease: timedelta | None = None) -> None:
         self.db = db
+        self.lease = lease
+        """How long a claim holds (default ``storage.outbox.CLAIM_LEASE``)."""
         self.senders = {sender.platform: sender for sender in senders}
         self._wake = asyncio.Event()
         self._gate = asyncio.Semaphore(concurrency)
@@ -92,7 +95,7 @@ class Delivery:
         sent = 0
         while not self._stopping:
             async with self.db.session() as session:
-                rows = await outbox.due(session, now, platforms=list(self.senders))
+                rows = await outbox.due(session, now, platforms=list(self.senders), lease=self.lease)
             if not rows:
                 return sent
             results = await asyncio.gather(*(self._send_one(row.id, now) for row in rows))  # type: ignore[arg-type]
@@ -105,7 +108,7 @@ class Delivery:
         async with self._gate:
             async with self.db.session() as session:
                 row = await session.get(outbox.Outbox, row_id)
-                if row is None or not await outbox.claim(session, row, now):
+                if row is None or not await outbox.claim(session, row, now, self.lease):
                     return False
                 await session.commit()
                 sender = self.senders[row.platform]

@@ -51,8 +51,11 @@ RETRY_REPLY = timedelta(seconds=5)
 class BotCore:
     """Platform-free bot: ``await core.handle(event)`` returns the replies to send."""
 
-    def __init__(self, db: Database, on_outbox: Callable[[], None] | None = None) -> None:
+    def __init__(self, db: Database, on_outbox: Callable[[], None] | None = None,
+                 recovery_grace: timedelta | None = None) -> None:
         self.db = db
+        self.recovery_grace = recovery_grace
+        """How old an unprocessed stored update must be to count as left behind (default ``RECOVERY_GRACE``)."""
         self.on_outbox = on_outbox
         """Called after a commit that decided outgoing messages (the delivery wakes up)."""
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
@@ -110,10 +113,12 @@ class BotCore:
     async def recover(self, grace: timedelta | None = None) -> int:
         """Apply the updates a crashed worker stored but never processed; returns how many were applied.
 
-        Only updates older than ``grace`` (default ``RECOVERY_GRACE``) count as left behind.
+        Only updates older than ``grace`` (default: the core's ``recovery_grace``) count as left behind.
         """
         async with self.db.session() as session:
-            rows = await inbox.left_behind(session, utcnow() - (RECOVERY_GRACE if grace is None else grace))
+            if grace is None:
+                grace = RECOVERY_GRACE if self.recovery_grace is None else self.recovery_grace
+            rows = await inbox.left_behind(session, utcnow() - grace)
         applied = 0
         for row in rows:
             try:

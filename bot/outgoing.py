@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import invitations, nudging, publishing, summaries
 from bot.events import Reply, replies_from_json
+from bot.flows.rounds import still_current
 from storage.models import Outbox
 
 Composer = Callable[[AsyncSession, dict, str | None], Awaitable[list[Reply]]]
@@ -24,8 +25,12 @@ async def _text(session: AsyncSession, params: dict, hint: str | None) -> list[R
 
 
 async def _reply(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
-    """A conversation reply its adapter could not send (composed when it was decided)."""
-    return replies_from_json(params.get("replies", []))
+    """A conversation reply its adapter could not send (composed when it was decided).
+
+    A question the person has answered since (it reached them before the crash) is not asked again.
+    """
+    replies = replies_from_json(params.get("replies", []))
+    return [r for r in replies if r.ref is None or await still_current(session, r.ref)]
 
 
 COMPOSERS: dict[str, Composer] = {

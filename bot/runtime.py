@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -54,8 +55,9 @@ class Runtime:
         self.run_scheduler = run_scheduler and role in (Role.ALL, Role.SCHEDULER)
         self.scheduler: Scheduler | None = None
         self.db = Database(settings.database_url)
-        self.delivery = Delivery(self.db)
-        self.core = BotCore(self.db, on_outbox=self.delivery.kick)
+        self.delivery = Delivery(self.db, lease=timedelta(seconds=settings.samson_claim_lease_seconds))
+        self.core = BotCore(self.db, on_outbox=self.delivery.kick,
+                            recovery_grace=timedelta(seconds=settings.samson_recovery_grace_seconds))
         self.slack: SlackAdapter | None = None
         self.telegram: TelegramAdapter | None = None
         self.web: WebServer | None = None

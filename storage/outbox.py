@@ -57,15 +57,17 @@ async def enqueue_many(session: AsyncSession, rows: list[dict], chunk: int = 100
 
 
 async def due(
-    session: AsyncSession, now: datetime | None = None, limit: int = 200, platforms: Collection[str] | None = None
+    session: AsyncSession, now: datetime | None = None, limit: int = 200, platforms: Collection[str] | None = None,
+    lease: timedelta | None = None,
 ) -> list[Outbox]:
     """Unsent rows whose time has come and which nobody holds a live claim on (for ``platforms``, if given)."""
     now = now or utcnow()
+    lease = lease or CLAIM_LEASE
     query = (
         select(Outbox)
         .where(col(Outbox.sent_at).is_(None), Outbox.not_before <= now)
         .where(col(Outbox.platform).in_(platforms) if platforms is not None else True)
-        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - CLAIM_LEASE))
+        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - lease))
         .order_by(Outbox.not_before, Outbox.id)
         .limit(limit)
     )
@@ -85,13 +87,14 @@ async def backlog(session: AsyncSession, platforms: Collection[str] | None = Non
     return count, oldest
 
 
-async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None) -> bool:
+async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None, lease: timedelta | None = None) -> bool:
     """Take a row for sending; False if another sender got it first."""
     now = now or utcnow()
+    lease = lease or CLAIM_LEASE
     statement = (
         update(Outbox)
         .where(Outbox.id == row.id, col(Outbox.sent_at).is_(None))
-        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - CLAIM_LEASE))
+        .where(or_(col(Outbox.claimed_at).is_(None), col(Outbox.claimed_at) < now - lease))
         .values(claimed_at=now, attempts=Outbox.attempts + 1)
     )
     result = await session.exec(statement)  # type: ignore[call-overload]

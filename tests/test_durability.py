@@ -16,7 +16,6 @@ import pytest
 
 from bot import dispatch
 from bot.runtime import Runtime
-from storage import outbox
 from storage.models import Answer, Inbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_telegram import count, join, seed, settings, tap_next
@@ -30,9 +29,9 @@ async def fake():
 
 
 async def test_a_crash_after_saving_an_answer_still_brings_the_next_question(fake, db_url, monkeypatch) -> None:
-    monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=1))
     await seed(db_url)
-    first = Runtime(settings(fake, db_url))
+    lease = {"samson_claim_lease_seconds": 1}  # a message a dead worker was sending is taken over after 1 s
+    first = Runtime(settings(fake, db_url, **lease))
     await first.start()
     ola = fake.user(1101, "Ola", "nb")
     await join(fake, ola, "BO-1", "nb")
@@ -51,7 +50,7 @@ async def test_a_crash_after_saving_an_answer_still_brings_the_next_question(fak
     await first.stop()
     assert not any("(3 av 54)" in s.text for s in fake.to(1101))
 
-    second = Runtime(settings(fake, db_url))
+    second = Runtime(settings(fake, db_url, **lease))
     await second.start()
     try:  # nobody types /resume: the next question arrives by itself, once
         await fake.wait_for(lambda: any("(3 av 54)" in s.text for s in fake.to(1101)))
@@ -71,7 +70,6 @@ async def until(measure, value, timeout: float = 15.0) -> None:
 
 
 async def test_a_crash_after_storing_a_tap_applies_it_later(fake, db_url, monkeypatch) -> None:
-    monkeypatch.setattr(dispatch, "RECOVERY_GRACE", timedelta(0))
     await seed(db_url)
     first = Runtime(settings(fake, db_url))
     await first.start()
@@ -86,7 +84,7 @@ async def test_a_crash_after_storing_a_tap_applies_it_later(fake, db_url, monkey
     assert await count(db_url, Answer) == 0
     assert await count(db_url, Inbox, Inbox.processed_at.is_(None)) == 1  # type: ignore[union-attr]
 
-    second = Runtime(settings(fake, db_url))
+    second = Runtime(settings(fake, db_url, samson_recovery_grace_seconds=0))
     await second.start()
     try:  # the tap is not lost: the next process applies it and the next question comes
         await fake.wait_for(lambda: any("(2 of 54)" in s.text for s in fake.to(1102)))

@@ -7,6 +7,7 @@ any worker, after any restart, continues exactly where the person left off.
 from __future__ import annotations
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics
 from bot.events import Choice
@@ -109,6 +110,13 @@ def question_ref(response_id: int, state: flow.FlowState) -> str:
     its sharing is chosen."""
     suffix = "s" if state.choosing_sharing else "i" if state.awaiting_idea else ""
     return f"{response_id}.{state.position}{suffix}"
+
+
+async def still_current(session: AsyncSession, ref: str) -> bool:
+    """Whether the question ``ref`` names is still the one its response waits for."""
+    response_id = ref.split(".", 1)[0]
+    response = await session.get(Response, int(response_id)) if response_id.isdigit() else None
+    return response is not None and response.completed_at is None and question_ref(response.id, _state(response)) == ref  # type: ignore[arg-type]
 
 
 async def on_button(turn: Turn, raw: str) -> None:

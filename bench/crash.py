@@ -1,0 +1,114 @@
+"""``kill -9`` at random moments while residents answer: is any tap or reply lost?
+
+    python bench/crash.py [--runs 20] [--residents 5]
+
+The bot runs as its own process (``samson run``) on one SQLite file against the
+fake Bot API (``bench/telegram_runtime.py``'s). Each run kills it with SIGKILL at a
+random moment while residents tap as fast as each next statement appears, then
+starts it again. Taps confirmed to Telegram are in the inbox; replies are in the
+outbox; the restarted process finishes both (claim lease and recovery grace set
+to 2 s here, through ``SAMSON_CLAIM_LEASE_SECONDS`` and ``SAMSON_RECOVERY_GRACE_SECONDS``).
+
+Printed: taps, answers stored, residents left without a next statement (lost),
+and next statements that arrived twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.telegram_runtime import CODE, Watched, choose, seed, start_bot, wait_polling  # noqa: E402
+
+STUCK_AFTER = 30.0
+
+
+class Resident:
+    """Taps whatever appears next, until told to stop; counts what it tapped."""
+
+    def __init__(self, fake: Watched, uid: int) -> None:
+        self.fake, self.uid = fake, uid
+        self.user = fake.user(uid, f"R{uid}", "nb")
+        self.answers = 0
+        self.stuck = False
+        self.seen: tuple | None = None
+        self.texts: list[str] = []
+        self.untapped = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        event = self.fake.events.setdefault(self.uid, asyncio.Event())
+        if self.seen is None:
+            self.fake.say(self.user, f"/start {CODE}")
+        if self.untapped is not None:  # the statement shown when the last run stopped
+            self.tap(self.untapped)
+        while True:
+            deadline = time.monotonic() + STUCK_AFTER
+            while (message := self.fake.latest.get(self.uid)) is None or (message.message_id, message.text) == self.seen:
+                event.clear()
+                try:
+                    await asyncio.wait_for(event.wait(), max(0.01, deadline - time.monotonic()))
+                except TimeoutError:
+                    self.stuck = True
+                    return
+            self.seen = (message.message_id, message.text)
+            self.texts.append(message.text.rsplit("\n\n", 1)[-1])
+            if stop.is_set():
+                self.untapped = message
+                return
+            self.tap(message)
+
+    def tap(self, message) -> None:  # type: ignore[no-untyped-def]
+        self.untapped = None
+        data, is_answer = choose(message)
+        self.fake.push(self.fake.callback_update(self.user, message, data))
+        self.answers += is_answer
+
+
+async def main(runs: int, residents: int) -> None:
+    fake = await Watched().start()
+    workdir = Path(tempfile.mkdtemp(prefix="samson-crash-"))
+    await seed(workdir)
+    env = {"SAMSON_CLAIM_LEASE_SECONDS": "2", "SAMSON_RECOVERY_GRACE_SECONDS": "2"}
+    people = [Resident(fake, 30_000 + n) for n in range(residents)]
+    for run in range(runs):
+        proc = start_bot("samson", fake, workdir, env)
+        await wait_polling(fake, proc)
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(p.run(stop)) for p in people if not p.stuck]
+        await asyncio.sleep(random.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc = start_bot("samson", fake, workdir, env)  # the residents keep tapping what they see
+        await wait_polling(fake, proc)
+        await asyncio.sleep(1.0)
+        stop.set()  # each stops once its next statement has come
+        await asyncio.gather(*tasks)
+        proc.terminate()
+        proc.wait(30)
+        print(f"run {run + 1}: {sum(p.answers for p in people)} answers tapped, "
+              f"{sum(p.stuck for p in people)} residents without their next statement", flush=True)
+    await fake.stop()
+    with sqlite3.connect(workdir / "bench.db") as db:
+        stored = db.execute("SELECT count(*) FROM answer").fetchone()[0]
+    repeated = sum(len(p.texts) - len(set(p.texts)) for p in people)
+    print(f"{runs} kill -9 runs: {sum(p.answers for p in people)} answer taps, {stored} answers stored, "
+          f"{sum(p.stuck for p in people)} lost (no next statement within {STUCK_AFTER:.0f} s), "
+          f"{repeated} statements shown twice")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--residents", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.runs, args.residents))
