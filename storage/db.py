@@ -50,16 +50,22 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The dialect's ``insert`` (with ``on_conflict_do_nothing``); only the dialect in use is imported."""
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
 async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /, **values: object) -> bool:
     """``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; True if the row was inserted.
 
     A concurrent transaction inserting the same key makes this one wait for it, then skip:
     the way to record "done once" across workers.
     """
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+    insert = _dialect_insert(session)
     statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[conflict_on])
     result = await session.exec(statement)  # type: ignore[call-overload]
     return bool(result.rowcount)
@@ -69,10 +75,7 @@ async def insert_many_or_skip(session: AsyncSession, model: type, conflict_on: s
     """One multi-row ``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; returns how many rows were inserted."""
     if not rows:
         return 0
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
+    insert = _dialect_insert(session)
     statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=[conflict_on])
     result = await session.exec(statement)  # type: ignore[call-overload]
     return int(result.rowcount)

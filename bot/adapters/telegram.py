@@ -3,8 +3,9 @@
 It long-polls by default; with ``TELEGRAM_WEBHOOK_URL`` it registers a webhook with
 a secret token and receives updates on the bot's one HTTP server. Either way an
 update is stored in the inbox before Telegram is told it arrived: polling confirms
-an offset only after its batch is stored, a webhook answers 200 only then. The
-update is then processed with PTB's ``process_update``. Conversation state lives
+an offset only after its batch is stored, a webhook answers 200 only then. A tapped
+button is answered the moment it arrives, before the store and the work. The update
+is then processed with PTB's ``process_update``. Conversation state lives
 in the database (no ConversationHandler, no pickle persistence), so restarts and
 several webhook workers lose nothing.
 """
@@ -15,10 +16,12 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import ssl
 import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+import certifi
 from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -59,6 +62,7 @@ class TelegramAdapter:
         self.core = core
         self.settings = settings
         api = settings.telegram_api_url
+        tls = ssl.create_default_context(cafile=certifi.where())  # one certificate store for both clients
         builder = (
             Application.builder()
             .token(settings.telegram_bot_token or "")
@@ -66,8 +70,9 @@ class TelegramAdapter:
             .base_file_url(api.replace("/bot", "/file/bot"))
             .rate_limiter(PacedRateLimiter())
             .request(HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8, read_timeout=WRITE_TIMEOUT,
-                                  write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2))
-            .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10))
+                                  write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2,
+                                  httpx_kwargs={"verify": tls}))
+            .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, httpx_kwargs={"verify": tls}))
             .updater(None)  # our own polling loop: it confirms an offset only after storing the updates
         )
         self.app = builder.build()
@@ -76,6 +81,8 @@ class TelegramAdapter:
         self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
         self._in_flight: set[asyncio.Task] = set()
         self._poller: asyncio.Task | None = None
+        self._answered: dict[str, None] = {}
+        """Callback queries answered by this process, oldest first (an ordered set)."""
 
     @property
     def workspace(self) -> str:
@@ -134,6 +141,7 @@ class TelegramAdapter:
                 continue
             if not updates:
                 continue
+            self._answer_taps(updates)
             try:
                 fresh = await self._store(updates)
             except Exception:  # the database is away: take the batch again, unconfirmed
@@ -151,13 +159,22 @@ class TelegramAdapter:
         new = iter(stored)
         return [update for update, event in zip(updates, events, strict=True) if event is None or next(new)]
 
-    def _process(self, update: Update) -> None:
-        """Process a stored update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order.
+    def _answer_taps(self, updates: Sequence[Update]) -> None:
+        """Answer tapped buttons the moment they arrive (they stop spinning), before storing and any work.
 
-        A tapped button is answered at once, before any work (and before waiting for a slot).
+        A query is answered once: a re-delivery of its update (this process has seen it) is not answered again.
         """
-        if update.callback_query is not None:
-            self._track(self._answer(update.callback_query, None, time.monotonic()))
+        for update in updates:
+            query = update.callback_query
+            if query is None or query.id in self._answered:
+                continue
+            self._answered[query.id] = None
+            if len(self._answered) > 10_000:
+                self._answered.pop(next(iter(self._answered)))
+            self._track(self._answer(query, None, time.monotonic()))
+
+    def _process(self, update: Update) -> None:
+        """Process a stored update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order."""
         self._track(self._process_one(update))
 
     def _track(self, work: Coroutine[Any, Any, None]) -> None:
@@ -187,6 +204,7 @@ class TelegramAdapter:
             return web.Response(status=400, text="bad update")
         if update is None:
             return web.Response(status=400, text="bad update")
+        self._answer_taps([update])
         try:
             fresh = await self._store([update])
         except Exception:  # not stored: Telegram delivers it again later

@@ -63,7 +63,10 @@ class FakeTelegram(FakeServer):
         """429s answered because a rate limit was exceeded (see ``limit``)."""
         self.ack_latencies: list[float] = []
         """Seconds from a callback query's delivery to its answer."""
+        self.bot_ack_latencies: list[float] = []
+        """Seconds from handing a callback query to the bot (getUpdates) to its answer."""
         self._queries: dict[str, float] = {}
+        self._handed_over: dict[str, float] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._new_update = asyncio.Event()
@@ -148,13 +151,17 @@ class FakeTelegram(FakeServer):
 
     async def m_getUpdates(self, p: dict) -> list:
         self.confirmed = max(self.confirmed, int(p.get("offset") or 0))
+        self.updates = [u for u in self.updates if u["update_id"] >= self.confirmed or u.get("_again")]  # forgotten
         timeout = min(float(p.get("timeout") or 0), 1.0)
         deadline = time.monotonic() + timeout
         while True:
-            ready = [u for u in self.updates if u["update_id"] >= self.confirmed or u.get("_again")]
+            ready = [u for u in self.updates if u["update_id"] >= self.confirmed or u.get("_again")][:100]
+            now = time.monotonic()
             for u in ready:
                 u.pop("_again", None)
-            if ready or time.monotonic() >= deadline:
+                if "callback_query" in u:
+                    self._handed_over.setdefault(u["callback_query"]["id"], now)
+            if ready or now >= deadline:
                 return ready
             self._new_update.clear()
             try:
@@ -206,6 +213,9 @@ class FakeTelegram(FakeServer):
             self.late_answers += 1
             return self._error(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.ack_latencies.append(time.monotonic() - pushed)
+        handed = self._handed_over.get(str(p["callback_query_id"]))
+        if handed is not None:
+            self.bot_ack_latencies.append(time.monotonic() - handed)
         self.callback_answers.append(p)
         return True
 
