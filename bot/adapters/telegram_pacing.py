@@ -3,7 +3,7 @@
 A ``BaseRateLimiter`` on ``aiolimiter`` buckets. Only message-sending methods count
 (an edit of the question just answered does not):
 
-- overall: at most 2 at once, then 27/s (so any one-second window holds at most 29 < 30);
+- overall: one at a time, 27/s (any one-second window holds at most 28 < 30, with room for network jitter);
 - a private chat: a burst of 3, then 1/s;
 - a group: 1 at once, then 19/min (any minute holds at most 20).
 
@@ -46,7 +46,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         private_burst = int(private_burst or DEFAULTS["private_burst"])
         private_per_second = private_per_second or DEFAULTS["private_per_second"]
         group_per_minute = group_per_minute or DEFAULTS["group_per_minute"]
-        self._overall = AsyncLimiter(2, 2 / overall_per_second)
+        self._overall = AsyncLimiter(1, 1 / overall_per_second)
         self._private = (private_burst, private_burst / private_per_second)
         self._group = (1, 60 / group_per_minute)
         self._chats: dict[int | str, AsyncLimiter] = {}
