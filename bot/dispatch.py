@@ -110,6 +110,13 @@ class BotCore:
         if retry and self.on_outbox:
             self.on_outbox()
 
+    async def observe(self) -> None:
+        """Update the inbox gauges (called when ``/metrics`` is read)."""
+        async with self.db.session() as session:
+            pending, oldest = await inbox.pending(session)
+        metrics.INBOX_PENDING.set(pending)
+        metrics.INBOX_LAG.set((utcnow() - oldest).total_seconds() if oldest else 0.0)
+
     async def recover(self, grace: timedelta | None = None) -> int:
         """Apply the updates a crashed worker stored but never processed; returns how many were applied.
 

@@ -18,3 +18,5 @@ SENDS = Counter("samson_sends_total", "Outbox messages, by platform and result",
 RATE_LIMITED = Counter("samson_rate_limited_total", "429 answers from a platform", ["platform"], registry=REGISTRY)
 OUTBOX_LAG = Gauge("samson_outbox_lag_seconds", "Age of the oldest due, unsent outbox message", registry=REGISTRY)
 OUTBOX_PENDING = Gauge("samson_outbox_pending", "Due, unsent outbox messages", registry=REGISTRY)
+INBOX_LAG = Gauge("samson_inbox_lag_seconds", "Age of the oldest stored, unprocessed update", registry=REGISTRY)
+INBOX_PENDING = Gauge("samson_inbox_pending", "Stored updates not processed yet", registry=REGISTRY)

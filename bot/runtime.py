@@ -89,7 +89,7 @@ class Runtime:
             await self.telegram.start(inbound=self.inbound)
             if self.inbound and s.telegram_webhook_url:
                 telegram_hook = self.telegram.handle_webhook
-        app = build_web_app(slack_http, telegram_hook, health=self.db.ping, refresh=self.delivery.observe)
+        app = build_web_app(slack_http, telegram_hook, health=self.db.ping, refresh=self._observe)
         self.web = WebServer(app, s.samson_http_host, s.samson_http_port)
         await self.web.start()
         if self._socket_mode is not None:
@@ -102,6 +102,10 @@ class Runtime:
             self.scheduler = Scheduler(self.db, after_tick=self.delivery.kick)
             self.scheduler.start()
         log.warning("SAMSON bot running as %s; HTTP on %s:%s", self.role.value, self.web.host, self.web.port)
+
+    async def _observe(self) -> None:
+        await self.delivery.observe()
+        await self.core.observe()
 
     async def _recover_forever(self) -> None:
         while True:

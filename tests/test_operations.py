@@ -57,6 +57,7 @@ async def test_healthz_checks_the_database_and_metrics_are_served(fake, db_url) 
         assert status == 200
         assert 'samson_updates_total{outcome="applied",platform="telegram"}' in body
         assert "samson_outbox_lag_seconds" in body and "samson_rate_limited_total" in body
+        assert "samson_inbox_lag_seconds" in body and "samson_inbox_pending 0.0" in body
     finally:
         await runtime.stop()
     broken = Database("postgresql://nobody@127.0.0.1:1/samson")  # nothing listens there
