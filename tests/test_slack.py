@@ -205,9 +205,21 @@ async def test_retried_event_and_triple_click_change_state_once(bot, fake: FakeS
     assert await count(db_url, Answer) == 1
     assert sum("(2 " in m.text for m in fake.in_channel("DU1")) == 1
 
-    # An Events API retry (X-Slack-Retry-Num) of a DM answer is recorded once.
+    # A DM event is stored before Slack gets its 200: if it cannot be, Slack hears an error and retries.
     event = driver.event_body({"type": "message", "channel": "DU1", "channel_type": "im", "user": "U1",
                                "text": "8", "ts": "2.0"}, "EvRetry1")
+    real = runtime.core.accept_many
+
+    async def database_away(events):
+        raise ConnectionError("database unreachable")
+
+    runtime.core.accept_many = database_away
+    try:
+        assert (await driver.post(event, "application/json"))[0] == 503
+    finally:
+        runtime.core.accept_many = real
+    assert await count(db_url, Inbox, Inbox.key == "slack:T1:ev:EvRetry1") == 0
+    # An Events API retry (X-Slack-Retry-Num) of a DM answer is recorded once.
     assert (await driver.post(event, "application/json"))[0] == 200
     for n in (1, 2):
         headers = {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}

@@ -75,6 +75,8 @@ class SlackAdapter:
         self.sender = SlackSender(self.client)
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret, process_before_response=False)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None  # Socket Mode signs nothing
+        self._stored: set[str] = set()
+        """Keys of message events stored by ``handle_http`` and not yet taken by their listener."""
         self.app.command("/samson")(self._on_command)
         self.app.action(re.compile(".*"))(self._on_action)
         self.app.view(INPUT_VIEW)(self._on_view)
@@ -92,9 +94,29 @@ class SlackAdapter:
         if (reason := malformed(body, request.content_type)) is not None:
             log.warning("malformed Slack request refused: %s", reason)
             return web.Response(status=400, text=reason)
+        try:
+            if request.content_type == "application/json" and not await self._store_event(body):
+                return web.Response(text="")  # a retry of an event already stored: acknowledged, nothing else
+        except Exception as exc:  # not stored: Slack retries the event later
+            log.error("storing a Slack event failed: %s", exc)
+            return web.Response(status=503, text="try again")
         response = await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
         metrics.ACK_SECONDS.labels(PLATFORM).observe(time.monotonic() - received)
         return response
+
+    async def _store_event(self, raw: str) -> bool:
+        """Store a direct message event before Bolt acks it (Bolt acks events by itself); False for a retry."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return True
+        neutral = self._message_event(body, body.get("event") or {}) if body.get("type") == "event_callback" else None
+        if neutral is None:
+            return True
+        if not await self.core.accept(neutral):
+            return False
+        self._stored.add(neutral.update_key or "")
+        return True
 
     def socket_mode(self, app_token: str):  # -> AsyncSocketModeHandler
         """A Socket Mode handler for this app; ``await handler.connect_async()`` starts it."""
@@ -170,6 +192,20 @@ class SlackAdapter:
         rest = await self._answer_in_place(event, replies, channel, meta.get("ts", ""), meta.get("text", ""), payload)
         await self._reply(event, rest, edited=len(rest) < len(replies))
 
+    def _message_event(self, body: dict, event: dict) -> Event | None:
+        """The neutral event for a direct message to the bot, or None for anything else."""
+        if event.get("type") != "message" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return None
+        text = (event.get("text") or "").strip()
+        if event.get("channel_type") != "im" or not text:
+            return None
+        team = body.get("team_id") or event.get("team", "")
+        kind = EventKind.COMMAND if text.startswith("/") else EventKind.TEXT
+        return self._event(
+            team, event["channel"], event["user"], kind, text, f"slack:{team}:ev:{body.get('event_id', event.get('ts'))}",
+            private=True,
+        )
+
     async def _on_message(self, body: dict, event: dict) -> None:
         if event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
@@ -177,17 +213,15 @@ class SlackAdapter:
             team = body.get("team_id") or event.get("team", "")
             await self.core.record_activity(PLATFORM, team, event["channel"], event["user"])
             return
-        text = (event.get("text") or "").strip()
-        if not text:
+        neutral = self._message_event(body, event)
+        if neutral is None:
             return
-        team = body.get("team_id") or event.get("team", "")
-        kind = EventKind.COMMAND if text.startswith("/") else EventKind.TEXT
-        neutral = self._event(
-            team, event["channel"], event["user"], kind, text, f"slack:{team}:ev:{body.get('event_id', event.get('ts'))}",
-            private=True,
-        )
-        if await self.core.accept(neutral):  # Bolt acked the event already; a Slack retry is dropped here
-            await self._reply(neutral := await self._profiled(neutral), await self.core.handle(neutral))
+        key = neutral.update_key or ""
+        if key in self._stored:  # HTTP: stored before the ack
+            self._stored.discard(key)
+        elif not await self.core.accept(neutral):  # Socket Mode: stored here; a retry is dropped
+            return
+        await self._reply(neutral := await self._profiled(neutral), await self.core.handle(neutral))
 
     async def _ignore(self) -> None:
         return None
