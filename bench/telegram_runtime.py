@@ -65,19 +65,17 @@ class Watched(StrictTelegram):
             self._by_chat: dict[int, list[Sent]] = {}
         return self._by_chat
 
-    async def m_sendMessage(self, p: dict):
-        result = await super().m_sendMessage(p)
-        if isinstance(result, dict):
+    def _record(self, p: dict, result: object) -> object:
+        if isinstance(result, dict):  # sent, not refused
             self.to_chat.setdefault(int(p["chat_id"]), []).append(self.sent[-1])
             self._touch(int(p["chat_id"]))
         return result
 
+    async def m_sendMessage(self, p: dict):
+        return self._record(p, await super().m_sendMessage(p))
+
     async def m_sendPhoto(self, p: dict):
-        result = await super().m_sendPhoto(p)
-        if isinstance(result, dict):
-            self.to_chat.setdefault(int(p["chat_id"]), []).append(self.sent[-1])
-            self._touch(int(p["chat_id"]))
-        return result
+        return self._record(p, await super().m_sendPhoto(p))
 
     async def m_editMessageText(self, p: dict):
         result = await super().m_editMessageText(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,14 @@ def async_url(url: str) -> str:
     else:
         raise ValueError(f"unsupported database '{backend}': use sqlite:/// or postgresql://")
     return parsed.render_as_string(hide_password=False)
+
+
+def aggregate_time(value: object) -> datetime | None:
+    """A ``min()``/``max()`` of a time column as an aware datetime (SQLite returns aggregates as naive text)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]

@@ -7,13 +7,13 @@ is applied once whichever worker, or a recovery after a crash, gets to it first.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import insert_or_skip
+from storage.db import aggregate_time, insert_or_skip
 from storage.models import Inbox, utcnow
 
 MAX_ATTEMPTS = 3
@@ -58,8 +58,4 @@ async def pending(session: AsyncSession) -> tuple[int, datetime | None]:
     query = select(func.count(), func.min(Inbox.received_at)).where(col(Inbox.processed_at).is_(None),
                                                                    Inbox.attempts < MAX_ATTEMPTS)
     count, oldest = (await session.exec(query)).one()  # type: ignore[call-overload]
-    if oldest is not None and not isinstance(oldest, datetime):  # SQLite: aggregates come back as text
-        oldest = datetime.fromisoformat(str(oldest))
-    if oldest is not None and oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    return count, oldest
+    return count, aggregate_time(oldest)

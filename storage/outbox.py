@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import insert_many_or_skip, insert_or_skip
+from storage.db import aggregate_time, insert_many_or_skip, insert_or_skip
 from storage.models import Outbox, utcnow
 
 CLAIM_LEASE = timedelta(minutes=2)
@@ -82,9 +82,7 @@ async def backlog(session: AsyncSession, platforms: Collection[str] | None = Non
     if platforms is not None:
         query = query.where(col(Outbox.platform).in_(platforms))
     count, oldest = (await session.exec(query)).one()  # type: ignore[call-overload]
-    if oldest is not None and oldest.tzinfo is None:  # SQLite returns aggregates without the column type
-        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
-    return count, oldest
+    return count, aggregate_time(oldest)
 
 
 async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None, lease: timedelta | None = None) -> bool:
