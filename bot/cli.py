@@ -9,16 +9,18 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli_support import LangOption, language_or_exit
+from bot.cli_support import run_in_session as _run
+from bot.cli_survey import export, survey_app
 from bot.config import Settings
-from core.instrument import INSTRUMENT_DIR, InstrumentError, load_instrument_file
+from core.instrument import InstrumentError, bundled_files, load_instrument_file
 from storage.db import Database
 from storage.models import OrgKind, Role
-from storage.partnerships import NotFound
 
 app = typer.Typer(help="SAMSON co-creation companion bot.", no_args_is_help=True, add_completion=False)
 partnership_app = typer.Typer(help="Create and list partnerships.", no_args_is_help=True)
@@ -33,30 +35,10 @@ app.add_typer(invite_app, name="invite")
 app.add_typer(round_app, name="round")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(db_app, name="db")
+app.add_typer(survey_app, name="survey")
+app.command()(export)
 
-T = TypeVar("T")
 PartnershipArg = Annotated[str, typer.Argument(help="Partnership slug or id.")]
-
-
-def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed session on a migrated database; errors exit cleanly."""
-
-    async def main() -> T:
-        db = Database(Settings().database_url)
-        try:
-            await db.migrate()
-            async with db.session() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(main())
-    except (NotFound, ValueError) as exc:
-        typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -474,44 +456,46 @@ def round_status(partnership: PartnershipArg, round_ref: RoundRef = None) -> Non
 @app.command()
 def results(
     partnership: PartnershipArg,
-    lang: Annotated[str, typer.Option(help="nb, sv or en.")] = "nb",
-    out: Annotated[Path, typer.Option(help="Where to write the chart PNG.")] = Path("samson-group.png"),
+    lang: LangOption = "nb",
+    instrument: Annotated[str, typer.Option(help="samson, or survey for the partner survey.")] = "samson",
+    out: Annotated[Path, typer.Option(help="Where to write the chart PNG (the survey's two charts go beside it).")] = Path(
+        "samson-group.png"),
 ) -> None:
-    """The latest published SAMSON group profile (published when a round closes, or by `round publish`)."""
+    """The latest published group result (published when a round closes, or by `round publish`)."""
     from bot import publishing
-    from core.i18n import normalise_language, t
+    from core.i18n import t
     from storage.partnerships import get_partnership
 
-    language = normalise_language(lang)
-    if language is None:
-        typer.secho("Error: --lang must be nb, sv or en", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+    language = language_or_exit(lang)
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
-        published = await publishing.latest(s, p)
+        published = await publishing.latest(s, p, instrument)
         return None if published is None else await publishing.result_replies(p, published, language)
 
     replies = _run(work)
     if replies is None:
         typer.echo(t(language, "group.unpublished"))
         raise typer.Exit(0)
+    images = [r for r in replies if r.image]
     for reply in replies:
         if reply.image:
-            out.write_bytes(reply.image)
-            typer.echo(f"Chart: {out}")
+            path = out if len(images) == 1 else out.with_name(reply.image_name or "chart.png")
+            path.write_bytes(reply.image)
+            typer.echo(f"Chart: {path}")
         typer.echo(reply.text)
 
 
 @instruments_app.command("check")
 def instruments_check(files: Annotated[list[Path] | None, typer.Argument(help="Files; default: bundled.")] = None) -> None:
     """Validate instrument files."""
-    paths = files or sorted(INSTRUMENT_DIR.glob("*.yaml"))
+    paths = files or bundled_files()
     failed = False
     for path in paths:
         try:
             instrument = load_instrument_file(path)
-            typer.echo(f"ok  {path.name}: {instrument.id} v{instrument.version}, {len(instrument.items)} items")
+            typer.echo(f"ok  {path.parent.name}/{path.name}: {instrument.id} v{instrument.version}, "
+                       f"{len(instrument.all_items)} items")
         except (InstrumentError, OSError) as exc:
             failed = True
             typer.secho(f"bad {exc}", fg=typer.colors.RED, err=True)

@@ -90,7 +90,7 @@ async def compose_invite(session: AsyncSession, params: dict, hint: str | None) 
     if round_.instrument_id == "checkin" and round_.closes_at is not None:
         text = t(lang, "checkin.invite", partnership=partnership.name, closes=local_time(round_, partnership, person))
     else:
-        count = len(load_instrument(round_.instrument_id).items)
+        count = len(load_instrument(round_.instrument_id, round_.instrument_version).items)
         text = t(lang, "round.invite", partnership=partnership.name, title=round_.title, count=count,
                  minutes=minutes(count))
     return [Reply(text=text, choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),))]

@@ -18,9 +18,11 @@ from bot.events import Audience, Reply
 from bot.invitations import Enqueue, default_enqueue
 from core.disclosure import Ledger
 from core.i18n import t
-from core.instrument import load_instrument
+from core.instrument import Instrument, load_instrument
 from core.report import group_chart, group_drilldown, group_summary
 from core.results import Respondent, Snapshot, snapshot
+from core.survey import side_of_kind
+from core.survey_report import barrier_chart, factor_chart, survey_summary
 from storage import publications
 from storage.channels import bindings
 from storage.models import Partnership, Publication, Round
@@ -32,8 +34,10 @@ async def compute(session: AsyncSession, round_: Round, k: int) -> tuple[Snapsho
     ledger = Ledger(k)
     for earlier in await publications.of_round(session, round_.id):  # type: ignore[arg-type]
         ledger.merge(json.loads(earlier.ledger))
-    respondents = [Respondent(rid, kind, answers) for rid, answers, kind in await completed_answers(session, round_)]
-    return snapshot(load_instrument(round_.instrument_id), respondents, ledger), ledger
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+    respondents = [Respondent(rid, side_of_kind(kind) if instrument.breakdown == "side" else kind, answers)
+                   for rid, answers, kind in await completed_answers(session, round_)]
+    return snapshot(instrument, respondents, ledger), ledger
 
 
 async def publish(session: AsyncSession, partnership: Partnership, round_: Round, occasion: str) -> Publication | None:
@@ -118,10 +122,13 @@ async def result_replies(
     snap = published.snapshot
     if not snap.any_shown:
         return [Reply(t(lang, "group.withheld", n=snap.respondents, k=snap.k), audience=audience)]
-    instrument = load_instrument(published.round.instrument_id)
-    title = t(lang, "chart.group_title", partnership=partnership.name, round=published.round.title)
+    instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
+    title_key = "survey.title" if instrument.kind == "survey" else "chart.group_title"
+    title = t(lang, title_key, partnership=partnership.name, round=published.round.title)
     if published.publication.occasion == "interim":
         title += " " + t(lang, "group.interim")
+    if instrument.kind == "survey":
+        return await _survey_replies(instrument, published, lang, title, audience)
     if field_id:
         chart = await asyncio.to_thread(group_drilldown, instrument, snap, lang, field_id)
         return [
@@ -135,6 +142,24 @@ async def result_replies(
         Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key,
               audience=audience),
         Reply(summary, thread=key, audience=audience),
+    ]
+
+
+async def _survey_replies(
+    instrument: Instrument, published: Published, lang: str, title: str, audience: Audience,
+) -> list[Reply]:
+    """The survey's factor chart, barrier chart and text, the text threaded under the first chart."""
+    snap = published.snapshot
+    factors = await asyncio.to_thread(factor_chart, instrument, snap, lang, title)
+    barriers = await asyncio.to_thread(barrier_chart, instrument, snap, lang, title)
+    key = f"survey-{published.round.id}"
+    return [
+        Reply(title, image=factors.png, image_name=factors.filename, image_alt=factors.alt_text, key=key,
+              audience=audience),
+        Reply(t(lang, "survey.barriers"), image=barriers.png, image_name=barriers.filename,
+              image_alt=barriers.alt_text, thread=key, audience=audience),
+        Reply("\n\n".join([factors.alt_text, barriers.alt_text, survey_summary(instrument, snap, lang)]),
+              thread=key, audience=audience),
     ]
 
 

@@ -13,6 +13,7 @@ from bot.ideas import idea_line, shared_answers, shared_ideas
 from core.disclosure import Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.instrument import load_instrument
+from core.survey_report import barrier_lines, discussion_points
 from core.report import fmt, withheld_reason
 from core.results import weakest
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
@@ -67,8 +68,22 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     highlight = await checkin_highlight(session, partnership, lang)
     if highlight:
         details += ["", highlight]
+    details += await survey_barriers(session, partnership, lang)
     replies.append(Reply(text="\n".join(details).strip(), thread="summary"))
     return replies
+
+
+async def survey_barriers(session: AsyncSession, partnership: Partnership, lang: str) -> list[str]:
+    """The latest published survey's barrier scores, by side where the gate allows, and what to discuss."""
+    published = await publishing.latest(session, partnership, "survey")
+    if published is None:
+        return []
+    instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
+    lines = barrier_lines(instrument, published.snapshot, lang)
+    if not lines:
+        return []
+    return ["", t(lang, "summary.survey", title=published.round.title), *lines,
+            *discussion_points(instrument, published.snapshot, lang)]
 
 
 async def checkin_highlight(session: AsyncSession, partnership: Partnership, lang: str) -> str | None:
@@ -88,7 +103,7 @@ async def discussion(session: AsyncSession, partnership: Partnership, lang: str)
     """The question for the next meeting, from the weakest shown sub-theme of the latest published SAMSON result."""
     published = await publishing.latest(session, partnership)
     if published is not None:
-        instrument = load_instrument(published.round.instrument_id)
+        instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
         lowest = weakest(instrument, published.snapshot, 1)
         if lowest:
             item = instrument.item(lowest[0][0])
@@ -119,7 +134,7 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
             text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean))
         contact = snap.counts.get(CONTACT_ITEM)
         if isinstance(contact, dict):
-            item = load_instrument(round_.instrument_id).item(CONTACT_ITEM)
+            item = load_instrument(round_.instrument_id, round_.instrument_version).item(CONTACT_ITEM)
             labels = {o.id: o.label.get(lang) for o in item.options}
             shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(contact.items(), key=lambda kv: -kv[1]))
             text += "\n" + t(lang, "digest.contact_answers", counts=shown)

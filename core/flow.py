@@ -185,6 +185,8 @@ def question(instrument: Instrument, state: FlowState, ctx: FlowContext, *, head
             choices.append(Choice("skip", t(lang, "choice.skip")))
         if not scale.button_values():
             lines.append(t(lang, "flow.type_number", min=scale.min, max=scale.max))
+        elif scale.max - scale.min > 10:
+            lines.append(t(lang, "flow.tap_or_type", min=scale.min, max=scale.max))
         spec = InputSpec("scale", scale.min, scale.max, scale.na, scale.skip or item.optional)
     elif item.type == "choice":
         choices += [Choice(o.id, o.label.get(lang)) for o in item.options]

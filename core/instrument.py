@@ -1,12 +1,15 @@
 """Instruments as data: the model of an instrument file, and its validated loading.
 
-An instrument is a versioned YAML file in ``core/instruments/`` with every text in
-nb, sv and en. Loading validates it fully; a broken file raises
-:class:`InstrumentError` naming the file, the item and what is wrong.
+An instrument is a versioned YAML file, ``core/instruments/<id>/v<version>.yaml``,
+with every text in nb, sv and en. A round stores the version it ran; a changed
+wording is a new version, and item ids stay stable so results remain comparable.
+Loading validates a file fully; a broken file raises :class:`InstrumentError`
+naming the file, the item and what is wrong.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -108,6 +111,12 @@ class Item(_Strict):
     """For weighting items: the value whose importance this item asks for."""
     action_idea: bool = False
     """Offer an optional idea for action after this item."""
+    number: int | None = Field(default=None, ge=1)
+    """The item's number in the source questionnaire (the survey's 1–82)."""
+    reverse: bool = False
+    """Reverse-keyed: a high answer means less of what its construct measures."""
+    from_profile: Literal["organisation"] | None = None
+    """Not asked: the answer comes from the respondent's profile (e.g. which partner they represent)."""
 
     @field_validator("text_by_side")
     @classmethod
@@ -144,6 +153,28 @@ class Section(_Strict):
     items: list[Item] = Field(min_length=1)
 
 
+class Category(_Strict):
+    """A group of constructs, e.g. one of Mattessich's six categories of success factors."""
+
+    id: str = Field(pattern=r"^[a-z_]{1,32}$")
+    label: Text
+
+
+class Construct(_Strict):
+    """A score declared in the data: the mean of its items (reverse-keyed ones mirrored on their scale)."""
+
+    id: str = Field(pattern=r"^[a-z_]{1,32}$")
+    kind: Literal["factor", "barrier", "index"]
+    label: Text
+    items: list[str] = Field(min_length=1)
+    category: str | None = None
+    """For factors: the category they belong to."""
+
+
+RESEARCH_CONSENT = "research_consent"
+"""The id of the research-consent question an instrument may ask first."""
+
+
 class Instrument(_Strict):
     """A versioned instrument: SAMSON, the partner survey or the monthly check-in."""
 
@@ -157,6 +188,14 @@ class Instrument(_Strict):
     sections: list[Section] = Field(min_length=1)
     field_size: tuple[int, int] = (6, 9)
     """How many statements a field section must hold."""
+    audience: Literal["any", "partners"] = "any"
+    """Who a round of it may be opened for; "partners" keeps residents out."""
+    breakdown: Literal["kind", "side"] = "kind"
+    """How group results are broken down: by organisation kind, or by side of the table."""
+    research_consent: Text | None = None
+    """Asked once, first: may the answers go, pseudonymised, into the research export?"""
+    categories: list[Category] = []
+    constructs: list[Construct] = []
 
     @model_validator(mode="after")
     def _check(self) -> Instrument:
@@ -185,25 +224,76 @@ class Instrument(_Strict):
                         raise ValueError(f"{where}: a field statement needs 'subtheme' and 'value'")
                 if section.role == "weighting" and not item.weights:
                     raise ValueError(f"{where}: a weighting item needs 'weights'")
+                if item.reverse and not item.scale:
+                    raise ValueError(f"{where}: only scale items can be reverse-keyed")
+        if RESEARCH_CONSENT in seen:
+            raise ValueError(f"item '{RESEARCH_CONSENT}': the id is reserved for the research consent")
+        self._check_constructs(seen)
         return self
+
+    def _check_constructs(self, item_ids: set[str]) -> None:
+        categories = {c.id for c in self.categories}
+        construct_ids: set[str] = set()
+        owner: dict[tuple[str, str], str] = {}
+        for construct in self.constructs:
+            where = f"construct '{construct.id}'"
+            if construct.id in construct_ids:
+                raise ValueError(f"{where}: the id is used twice")
+            construct_ids.add(construct.id)
+            if construct.kind == "factor" and construct.category not in categories:
+                raise ValueError(f"{where}: a factor needs a known 'category' (known: {sorted(categories)})")
+            scales = set()
+            for item_id in construct.items:
+                if item_id not in item_ids:
+                    raise ValueError(f"{where}: unknown item '{item_id}'")
+                item = self.item(item_id)
+                if item.type != "scale":
+                    raise ValueError(f"{where}: item '{item_id}' is not a scale item")
+                scales.add(item.scale)
+                if construct.kind != "index" and (construct.kind, item_id) in owner:
+                    raise ValueError(f"{where}: item '{item_id}' is already in '{owner[(construct.kind, item_id)]}'")
+                owner[(construct.kind, item_id)] = construct.id
+            if len(scales) > 1:
+                raise ValueError(f"{where}: its items use different scales {sorted(s or '' for s in scales)}")
+
+    @property
+    def all_items(self) -> list[Item]:
+        """Every item of the file, including those filled from the profile."""
+        return [item for section in self.sections for item in section.items]
 
     @property
     def items(self) -> list[Item]:
-        """All items in answering order."""
-        return [item for section in self.sections for item in section.items]
+        """The items a respondent answers, in order (the research consent first, when asked)."""
+        asked = [item for item in self.all_items if item.from_profile is None]
+        return [self.consent_item, *asked] if self.consent_item else asked
+
+    @property
+    def consent_item(self) -> Item | None:
+        """The research consent as a yes/no question, if the instrument asks it."""
+        if self.research_consent is None:
+            return None
+        return _consent_item(self.research_consent)
+
+    def constructs_of(self, kind: str) -> list[Construct]:
+        """The declared constructs of one kind (factor, barrier, index), in order."""
+        return [c for c in self.constructs if c.kind == kind]
 
     def section_of(self, item_id: str) -> Section:
-        """The section holding ``item_id``."""
+        """The section holding ``item_id`` (the first section for the research consent)."""
         for section in self.sections:
             if any(item.id == item_id for item in section.items):
                 return section
+        if item_id == RESEARCH_CONSENT and self.consent_item:
+            return self.sections[0]
         raise KeyError(item_id)
 
     def item(self, item_id: str) -> Item:
         """The item with this id."""
-        for item in self.items:
+        for item in self.all_items:
             if item.id == item_id:
                 return item
+        if item_id == RESEARCH_CONSENT and self.consent_item:
+            return self.consent_item
         raise KeyError(item_id)
 
     def scale_of(self, item: Item) -> Scale | None:
@@ -218,6 +308,14 @@ class Instrument(_Strict):
     def value_label(self, value_id: str, lang: str) -> str:
         """The label of a value in ``lang``."""
         return next(v.label.get(lang) for v in self.values if v.id == value_id)
+
+
+@cache
+def _consent_item(question: Text) -> Item:
+    yes = Text(nb="Ja, det er greit", sv="Ja, det går bra", en="Yes, that is fine")
+    no = Text(nb="Nei", sv="Nej", en="No")
+    return Item(id=RESEARCH_CONSENT, type="choice", text=question,
+                options=[Option(id="yes", label=yes), Option(id="no", label=no)])
 
 
 def _describe(doc: dict, loc: tuple) -> str:
@@ -254,16 +352,49 @@ def parse_instrument(raw: str, source: str) -> Instrument:
         raise InstrumentError(f"{source}: " + "; ".join(problems)) from None
 
 
+_VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
+
+
 def load_instrument_file(path: Path) -> Instrument:
-    """Load and validate one instrument file."""
-    return parse_instrument(path.read_text(encoding="utf-8"), path.name)
+    """Load and validate one instrument file; a bundled file must match its place (``<id>/v<version>.yaml``)."""
+    source = f"{path.parent.name}/{path.name}" if path.parent.parent == INSTRUMENT_DIR else path.name
+    instrument = parse_instrument(path.read_text(encoding="utf-8"), source)
+    if path.parent.parent == INSTRUMENT_DIR:
+        match = _VERSION_FILE.match(path.name)
+        if not match or (path.parent.name, int(match.group(1))) != (instrument.id, instrument.version):
+            raise InstrumentError(
+                f"{source}: the file says {instrument.id} v{instrument.version}; "
+                f"it must live in {instrument.id}/v{instrument.version}.yaml")
+    return instrument
+
+
+def bundled_files() -> list[Path]:
+    """Every bundled instrument file, by id and version."""
+    return sorted(INSTRUMENT_DIR.glob("*/v*.yaml"), key=lambda p: (p.parent.name, _version_of(p)))
+
+
+def _version_of(path: Path) -> int:
+    match = _VERSION_FILE.match(path.name)
+    return int(match.group(1)) if match else 0
+
+
+def versions(instrument_id: str) -> list[int]:
+    """The bundled versions of an instrument, oldest first."""
+    return sorted(v for p in (INSTRUMENT_DIR / instrument_id).glob("v*.yaml") if (v := _version_of(p)))
+
+
+def known_ids() -> list[str]:
+    """The ids of the bundled instruments."""
+    return sorted({p.parent.name for p in bundled_files()})
 
 
 @cache
-def load_instrument(instrument_id: str) -> Instrument:
-    """The bundled instrument with this id (``samson``, ``survey``, ``checkin``)."""
-    path = INSTRUMENT_DIR / f"{instrument_id}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in INSTRUMENT_DIR.glob("*.yaml")))
-        raise InstrumentError(f"unknown instrument '{instrument_id}' (known: {known})")
-    return load_instrument_file(path)
+def load_instrument(instrument_id: str, version: int | None = None) -> Instrument:
+    """A bundled instrument (``samson``, ``survey``, ``checkin``): the given version, or the newest."""
+    found = versions(instrument_id)
+    if not found:
+        raise InstrumentError(f"unknown instrument '{instrument_id}' (known: {', '.join(known_ids())})")
+    chosen = version or found[-1]
+    if chosen not in found:
+        raise InstrumentError(f"instrument '{instrument_id}' has no version {chosen} (known: {found})")
+    return load_instrument_file(INSTRUMENT_DIR / instrument_id / f"v{chosen}.yaml")

@@ -15,7 +15,7 @@ from statistics import fmean
 
 from core.disclosure import Cell, Ledger, Reason, Shown, Withheld
 from core.flow import Answer
-from core.instrument import Instrument
+from core.instrument import RESEARCH_CONSENT, Instrument
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,8 @@ def snapshot(instrument: Instrument, respondents: Sequence[Respondent], ledger: 
     for r in respondents:
         groups.setdefault(r.group, set()).add(r.id)
     for item in instrument.items:
+        if item.id == RESEARCH_CONSENT:
+            continue  # who consented to research is nobody else's business
         if item.type == "scale":
             values = {r.id: _number(r.answers.get(item.id)) for r in respondents}
             items[item.id] = ledger.gate(item.id, values)

@@ -43,6 +43,10 @@ async def open_round(
     Scheduled rounds (check-ins) give the window's close and their ``period`` (one round per period).
     """
     instrument = load_instrument(instrument_id)
+    if instrument.audience == "partners":  # e.g. the partner survey: residents are never invited
+        if audience == "residents":
+            raise RoundError(f"{instrument_id} is for partners only; residents cannot be invited to it")
+        audience = "partners"
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current:
         raise RoundError(f"round {current[0].number} of {instrument_id} is already open (id {current[0].id})")
@@ -289,3 +293,21 @@ async def count_completed(session: AsyncSession, round_id: int) -> int:
         Response.round_id == round_id, col(Response.completed_at).is_not(None)
     )
     return (await session.exec(query)).one()
+
+
+async def latest_closed_rounds(session: AsyncSession, instrument_id: str) -> list[tuple[Round, Partnership]]:
+    """Per partnership, its newest closed round of an instrument (for views across the deployment)."""
+    newest = (
+        select(Round.partnership_id, func.max(Round.number).label("number"))
+        .where(Round.instrument_id == instrument_id, Round.status == RoundStatus.closed.value)
+        .group_by(Round.partnership_id)
+        .subquery()
+    )
+    query = (
+        select(Round, Partnership)
+        .join(newest, (Round.partnership_id == newest.c.partnership_id) & (Round.number == newest.c.number))
+        .join(Partnership, Partnership.id == Round.partnership_id)
+        .where(Round.instrument_id == instrument_id)
+        .order_by(Partnership.name)
+    )
+    return [(r, p) for r, p in (await session.exec(query)).all()]

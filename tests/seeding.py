@@ -9,8 +9,15 @@ from storage.rounds import get_or_create_response, put_answer
 from tests.conftest import full_answers
 
 
-async def completed_person(session, round_: Round, organisation_id: int | None, name: str, seed: int = 0) -> Person:
-    """A consenting member who has completed ``round_``."""
+def _answer(value: str) -> FlowAnswer:
+    if value in ("?", "skip", "na"):
+        return FlowAnswer()
+    return FlowAnswer(float(value), None) if value.isdigit() else FlowAnswer(None, value)
+
+
+async def completed_person(session, round_: Round, organisation_id: int | None, name: str, seed: int = 0,
+                           inputs: list[str] | None = None) -> Person:
+    """A consenting member who has completed ``round_`` (with ``inputs``, one per question, or SAMSON answers)."""
     person = Person(display_name=name, lang="en", consent_at=utcnow())
     session.add(person)
     await session.flush()
@@ -19,8 +26,9 @@ async def completed_person(session, round_: Round, organisation_id: int | None, 
     await session.flush()
     response = await get_or_create_response(session, round_, person.id)
     rows: dict = {}
-    for item, value in zip(load_instrument(round_.instrument_id).items, full_answers(seed), strict=True):
-        put_answer(session, rows, response.id, item.id, FlowAnswer(None if value == "?" else float(value), None))
+    items = load_instrument(round_.instrument_id, round_.instrument_version).items
+    for item, value in zip(items, inputs or full_answers(seed), strict=True):
+        put_answer(session, rows, response.id, item.id, _answer(value))
     response.completed_at = utcnow()
     response.position = len(rows) - 1
     session.add(response)

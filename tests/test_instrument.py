@@ -50,7 +50,7 @@ def test_item_ids_are_stable_and_unique() -> None:
 
 
 def _doc() -> dict:
-    return yaml.safe_load((INSTRUMENT_DIR / "samson.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((INSTRUMENT_DIR / "samson" / "v1.yaml").read_text(encoding="utf-8"))
 
 
 def test_missing_language_names_file_item_and_problem() -> None:

@@ -17,6 +17,7 @@ from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
 from core.roles import may_answer
+from core.survey import side_of_kind
 from storage.models import Organisation, Response, Round, RoundStatus
 from storage.people import membership_in
 from storage.rounds import (
@@ -64,7 +65,7 @@ async def offer(turn: Turn) -> None:
         await begin(turn, available[0][0])
         return
     for round_, _ in available:
-        count = len(load_instrument(round_.instrument_id).items)
+        count = len(load_instrument(round_.instrument_id, round_.instrument_version).items)
         turn.say(
             turn.t("round.offer", title=round_.title, count=count, minutes=minutes(count)),
             (Choice(f"/resume {round_.id}", turn.t("round.start")),),
@@ -85,7 +86,7 @@ async def resume(turn: Turn, args: str) -> None:
 
 async def begin(turn: Turn, round_: Round) -> None:
     """Show the person's current question in ``round_``."""
-    instrument = load_instrument(round_.instrument_id)
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
     response = await get_or_create_response(turn.session, round_, turn.person.id)  # type: ignore[arg-type]
     turn.identity.active_response_id = response.id
     turn.identity.awaiting = "round"
@@ -137,8 +138,8 @@ async def on_button(turn: Turn, raw: str) -> None:
 
 
 def side_of(org: Organisation | None) -> str | None:
-    """The respondent's side for side-dependent wording (municipality / social enterprise)."""
-    return org.kind if org and org.kind in ("municipality", "social_enterprise") else None
+    """The respondent's side for side-dependent wording: the municipality, or (any other kind) the other side."""
+    return side_of_kind(org.kind) if org else None
 
 
 async def on_input(turn: Turn, raw: str) -> None:
@@ -156,7 +157,7 @@ async def on_input(turn: Turn, raw: str) -> None:
         turn.session.add(turn.identity)
         turn.say(turn.t("round.closed"))
         return
-    instrument = load_instrument(round_.instrument_id)
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
     rows = {row.item_id: row for row in await answer_rows(turn.session, response.id)}  # type: ignore[arg-type]
     answers = {item_id: flow.Answer(row.number, row.text) for item_id, row in rows.items()}
     state = _state(response)
@@ -186,6 +187,8 @@ async def on_input(turn: Turn, raw: str) -> None:
         await turn.session.flush()
         await samson.on_completed(turn, response, [prompt.text for prompt in step.prompts])
         return
+    if completed and instrument.kind == "survey":
+        step = flow.Step(step.state, [flow.Prompt(turn.t("survey.done"))], step.effects)
     for prompt in step.prompts:
         turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
     if completed:

@@ -41,7 +41,7 @@ async def show_personal(turn: Turn, response: Response, field_id: str | None = N
         return
     round_ = await turn.session.get(Round, response.round_id)
     assert round_ is not None
-    instrument = load_instrument(round_.instrument_id)
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
     profile = person_profile(instrument, await load_answers(turn.session, response.id))  # type: ignore[arg-type]
     lead = turn.t("results.mine")
     if response.completed_at is None:

@@ -14,6 +14,7 @@ from bot.events import Audience
 from bot.invitations import invite_members
 from bot.turn import Turn
 from core.i18n import t
+from core.instrument import known_ids
 from core.qr import qr_png
 from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of
@@ -67,7 +68,8 @@ async def bind(turn: Turn, args: str) -> None:
 
 
 async def round_command(turn: Turn, args: str) -> None:
-    """``/round open [all|partners|residents] [title]``, ``/round close``, ``/round publish``, ``/round status``."""
+    """``/round open [samson|survey] [all|partners|residents] [title]``, ``/round close [survey]``,
+    ``/round publish [survey]``, ``/round status [survey]``."""
     action, _, rest = args.strip().partition(" ")
     action = action.lower()
     if action not in ("open", "close", "publish", "status"):
@@ -76,20 +78,30 @@ async def round_command(turn: Turn, args: str) -> None:
     partnership = await coordinator_partnership(turn)
     if partnership is None:
         return
+    first, _, after = rest.strip().partition(" ")
+    instrument = first.lower() if first.lower() in known_ids() else None
+    if instrument:
+        rest = after
     if action == "open":
         audience, _, title = rest.strip().partition(" ")
         if audience.lower() not in AUDIENCES:
             audience, title = "all", rest.strip()
         try:
-            round_, invited = await round_lifecycle.open_(turn.session, partnership, "samson", title=title or None,
-                                                          audience=audience.lower())
+            round_, invited = await round_lifecycle.open_(turn.session, partnership, instrument or "samson",
+                                                          title=title or None, audience=audience.lower())
         except RoundError as exc:
             turn.say(str(exc), is_error=True)
             return
         turn.outbox_written = turn.outbox_written or invited > 0
         turn.say(turn.t("round.opened", number=round_.number, title=round_.title, invited=invited))
         return
-    current = await open_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
+    current = await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
+    if instrument is None:  # without a name: the one open round, SAMSON first; a scheduled check-in only by name
+        current = sorted((r for r in current if r.instrument_id != "checkin"), key=lambda r: r.instrument_id != "samson")
+        if len(current) > 1:
+            names = " | ".join(f"/round {action} {r.instrument_id}" for r in current)
+            turn.say(turn.t("round.which", names=names), is_error=True)
+            return
     if not current:
         turn.say(turn.t("round.none_to_close" if action == "close" else "round.none_open"))
         return

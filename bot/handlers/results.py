@@ -11,6 +11,8 @@ from storage.models import Partnership
 from storage.people import membership_in
 from storage.rounds import latest_response, open_rounds
 
+SURVEY_WORDS = {"survey", "undersøkelse", "undersøkelsen", "enkät", "enkäten"}
+
 
 async def mine(turn: Turn, args: str) -> None:
     """The person's latest SAMSON profile, privately."""
@@ -48,7 +50,11 @@ async def where_group_results_go(turn: Turn) -> tuple[Partnership, Audience] | N
 
 
 async def group(turn: Turn, args: str) -> None:
-    """``/group [1–7]``: the latest published SAMSON group profile (or one field's drill-down)."""
+    """``/group [1–7]``: the latest published SAMSON group profile (or one field's drill-down);
+    ``/group survey``: the partner survey's factors and barriers."""
+    instrument = "survey" if args.strip().lower() in SURVEY_WORDS else "samson"
+    if instrument == "survey":
+        args = ""
     field_id = samson.field_by_number(turn, args) if args else None
     if args and field_id is None:
         return
@@ -56,8 +62,8 @@ async def group(turn: Turn, args: str) -> None:
     if found is None:
         return
     partnership, audience = found
-    published = await publishing.latest(turn.session, partnership)
-    pending = [r for r in await open_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
+    published = await publishing.latest(turn.session, partnership, instrument)
+    pending = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
                if published is None or r.number > published.round.number]
     if published is None:
         turn.say(turn.t("group.unpublished"), audience=turn.personal(short=True))

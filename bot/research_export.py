@@ -1,0 +1,126 @@
+"""The research export of a round: published aggregates per item, a codebook, and consented microdata.
+
+Aggregates are exactly what the round's publication shows (n, mean, and the spread
+where the gate allowed it). Microdata holds only respondents who said yes to the
+separate research consent, under pseudonymous ids that mean nothing outside the export.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import publishing
+from core.disclosure import Shown, Withheld
+from core.flow import Answer
+from core.instrument import RESEARCH_CONSENT, Instrument, Item, load_instrument
+from core.results import Snapshot
+from core.survey import side_of_kind
+from storage import publications
+from storage.models import Round
+from storage.rounds import completed_answers
+
+
+class ExportError(ValueError):
+    """Nothing can be exported (e.g. the round was never published)."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """The CSV files of one round's export; ``microdata`` is None when nobody consented."""
+
+    aggregates: str
+    codebook: str
+    microdata: str | None
+    consented: int
+    respondents: int
+
+
+def _csv(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _constructs_of(instrument: Instrument, item_id: str) -> str:
+    return ";".join(c.id for c in instrument.constructs if item_id in c.items)
+
+
+def _scale_text(instrument: Instrument, item: Item) -> str:
+    scale = instrument.scale_of(item)
+    if scale is None:
+        return item.type
+    extra = " can't say=blank" if scale.na else " skip=blank" if scale.skip else ""
+    neutral = f" neutral={scale.neutral}" if scale.neutral is not None else ""
+    return f"{scale.min}-{scale.max}{neutral}{extra}"
+
+
+def codebook(instrument: Instrument) -> str:
+    """One row per item: id, number, type, scale, options, constructs, reverse key and the texts in nb/sv/en."""
+    rows: list[list[object]] = [["item_id", "number", "type", "scale", "options", "constructs", "reverse",
+                                 "side_wording", "text_nb", "text_sv", "text_en"]]
+    for item in instrument.all_items:
+        options = ";".join(f"{o.id}={o.label.en}" for o in item.options)
+        rows.append([item.id, item.number or "", item.type, _scale_text(instrument, item), options,
+                     _constructs_of(instrument, item.id), "yes" if item.reverse else "",
+                     "yes" if item.text_by_side else "", item.text.nb, item.text.sv, item.text.en])
+    return _csv(rows)
+
+
+def aggregates(instrument: Instrument, figures: Snapshot) -> str:
+    """Per item, what the publication shows: n, mean and spread (sd), or why it is withheld; counts for choices."""
+    rows: list[list[object]] = [["item_id", "number", "n", "mean", "sd", "counts", "withheld"]]
+    for item in instrument.items:
+        cell = figures.items.get(item.id)
+        counts = figures.counts.get(item.id)
+        if isinstance(cell, Shown):
+            rows.append([item.id, item.number or "", cell.n, round(cell.mean, 3),
+                         "" if cell.sd is None else round(cell.sd, 3), "", ""])
+        elif isinstance(counts, dict):
+            shown = ";".join(f"{option}={n}" for option, n in sorted(counts.items()))
+            rows.append([item.id, item.number or "", sum(counts.values()), "", "", shown, ""])
+        elif isinstance(cell, Withheld) or isinstance(counts, Withheld):
+            withheld = cell if isinstance(cell, Withheld) else counts
+            assert isinstance(withheld, Withheld)
+            rows.append([item.id, item.number or "", "", "", "", "", withheld.reason.value])
+    return _csv(rows)
+
+
+def pseudonym(round_: Round, response_id: int) -> str:
+    """An id that is stable within this round's export and says nothing about the person."""
+    seed = f"samson-research:{round_.id}:{round_.opened_at.isoformat()}:{response_id}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:12]
+
+
+def _cell(answer: Answer | None) -> object:
+    if answer is None or answer.is_blank:
+        return ""
+    return f"{answer.number:g}" if answer.number is not None else answer.text
+
+
+def microdata(instrument: Instrument, round_: Round, rows: list[tuple[int, dict[str, Answer], str]]) -> tuple[str, int]:
+    """Answers of consenting respondents only, by pseudonym, with organisation kind and side."""
+    items = [i for i in instrument.items if i.id != RESEARCH_CONSENT]
+    table: list[list[object]] = [["respondent", "organisation_kind", "side", *(i.id for i in items)]]
+    consented = sorted((pseudonym(round_, rid), kind, answers) for rid, answers, kind in rows
+                       if (answers.get(RESEARCH_CONSENT) or Answer()).text == "yes")
+    for pid, kind, answers in consented:
+        table.append([pid, kind, side_of_kind(kind), *(_cell(answers.get(i.id)) for i in items)])
+    return _csv(table), len(consented)
+
+
+async def export_round(session: AsyncSession, round_: Round, *, with_microdata: bool) -> Export:
+    """The export of a published round (SAMSON, survey or check-in)."""
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+    found = await publications.of_round(session, round_.id)  # type: ignore[arg-type]
+    if not found:
+        raise ExportError(f"round {round_.id} has not been published yet; close or publish it first")
+    newest = max(found, key=lambda p: p.number)
+    rows = await completed_answers(session, round_)
+    data, consented = microdata(instrument, round_, rows) if with_microdata else (None, 0)
+    return Export(aggregates(instrument, publishing.snapshot_of(newest)), codebook(instrument),
+                  data if consented else None, consented, len(rows))
