@@ -13,10 +13,10 @@ from bot.ideas import idea_line, shared_answers, shared_ideas
 from core.disclosure import Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.instrument import load_instrument
-from core.survey_report import barrier_lines, discussion_points
 from core.report import fmt, withheld_reason
 from core.results import weakest
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
+from core.survey_report import barrier_lines, discussion_points
 from storage.contacts import contact_health
 from storage.models import Partnership, Round, utcnow
 from storage.publications import latest as latest_publication

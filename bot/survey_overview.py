@@ -36,7 +36,7 @@ class Overview:
 async def survey_overview(session: AsyncSession, k: int | None = None) -> Overview:
     """Every partnership's newest closed survey round, pooled, by side; ``k`` defaults to the strictest partnership's."""
     found = await latest_closed_rounds(session, "survey")
-    k = k or max([p.k_threshold for _, p in found] + [3])
+    k = k or max((p.k_threshold for _, p in found), default=3)
     ledger = Ledger(k)
     respondents: list[Respondent] = []
     named: list[tuple[str, int]] = []

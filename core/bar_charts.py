@@ -53,13 +53,16 @@ def render_bars(spec: BarSpec) -> bytes:
 
     if not spec.rows or not spec.series:
         raise ValueError("a bar chart needs rows and at least one series")
+    if any(not row.heading and len(row.values) != len(spec.series) for row in spec.rows):
+        raise ValueError("every row needs one value per series")
     n_rows = len(spec.rows)
     height = 1.5 + ROW_INCHES * n_rows * max(1.0, 0.75 * len(spec.series))
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     FigureCanvasAgg(figure)
-    bottom, top = 0.9 / height, 1 - 0.75 / height
+    bottom, top = 0.9 / height, 1 - 1.15 / height
     ax = figure.add_axes((0.40, bottom, 0.55, top - bottom))
     ax.set_xlim(spec.scale_min, spec.scale_max)
+    ax.set_xticks(_ticks(spec.scale_min, spec.scale_max))
     ax.set_ylim(n_rows - 0.5, -0.5)
     span = spec.scale_max - spec.scale_min
     band = 0.8 / len(spec.series)
@@ -88,12 +91,12 @@ def render_bars(spec: BarSpec) -> bytes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    figure.suptitle(spec.title, fontsize=12, y=1 - 0.2 / height)
+    figure.suptitle(spec.title, fontsize=12, y=1 - 0.12 / height, va="top")
     if len(spec.series) > 1:
         from matplotlib.patches import Patch
 
         handles = [Patch(color=SERIES_COLOURS[s % len(SERIES_COLOURS)], label=name) for s, name in enumerate(spec.series)]
-        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.3, 1.0), ncol=len(spec.series), fontsize=8,
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.3, 1.01), ncol=len(spec.series), fontsize=8,
                   frameon=False)
     if spec.note:
         figure.text(0.02, 0.15 / height, spec.note, fontsize=7.5, color="#555555")
@@ -101,3 +104,11 @@ def render_bars(spec: BarSpec) -> bytes:
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Whole-number ticks: every value on a short scale, the scale's ends and round steps on a long one."""
+    if high - low <= 10:
+        return [float(v) for v in range(int(low), int(high) + 1)]
+    step = 20 if high - low > 50 else 10
+    return [low] + [float(v) for v in range(step, int(high) + 1, step)]

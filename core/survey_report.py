@@ -64,7 +64,8 @@ def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str) 
     labels = {c.id: c.label.get(lang) for c in instrument.constructs_of("factor")}
     alt = t(lang, "survey.alt_factors", title=title, n=len(labels), categories=len(instrument.categories),
             low=low, high=high, series=" / ".join(series))
-    return Chart(render_bars(spec), " ".join(filter(None, [alt, _extremes(labels, columns[0], lang, False)])),
+    whole = group_scores(instrument, snap, "factor")
+    return Chart(render_bars(spec), " ".join(filter(None, [alt, _extremes(labels, whole, lang, False)])),
                  "survey-factors.png")
 
 

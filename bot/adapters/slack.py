@@ -37,7 +37,7 @@ from bot.adapters.slack_sender import MAX_TEXT, SlackSender
 from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
 from bot.events import Audience, Event, EventKind, Reply, fold
-from core.i18n import DEFAULT_LANGUAGE, language_from_hint
+from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -174,7 +174,8 @@ class SlackAdapter:
         if meta.get("kind") == "number":
             lo, hi = meta.get("min"), meta.get("max")
             if not raw.strip().lstrip("-").isdigit() or (lo is not None and not lo <= int(raw) <= hi):
-                await ack(response_action="errors", errors={"input": f"{lo}–{hi}"})
+                lang = meta.get("lang") or DEFAULT_LANGUAGE
+                await ack(response_action="errors", errors={"input": t(lang, "flow.type_number", min=lo, max=hi)})
                 return
         team = body["team"]["id"]
         payload = raw.strip()
@@ -260,7 +261,8 @@ class SlackAdapter:
         numbers = re.search(r"\bnum:(\d+)-(\d+)", body["actions"][0].get("action_id", ""))
         if value == WRITE and numbers:
             kind, lo, hi = "number", int(numbers.group(1)), int(numbers.group(2))
-        meta = {"kind": kind, "ref": ref, "channel": channel, "ts": ts, "text": text[:1500], "min": lo, "max": hi}
+        meta = {"kind": kind, "ref": ref, "channel": channel, "ts": ts, "text": text[:1500], "min": lo, "max": hi,
+                "lang": lang}
         await self.client.views_open(trigger_id=body["trigger_id"], view=input_view(lang, kind, meta, lo, hi))
 
     async def _respond(self, response_url: str, replies: Sequence[Reply], lang: str) -> list[Reply]:
