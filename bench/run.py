@@ -92,7 +92,7 @@ def render_times(renders: int) -> None:
         t0 = time.perf_counter()
         overview_chart(SAMSON, "nb", "Profil", scores, weights, previous)
         warm.append(time.perf_counter() - t0)
-    labels = [f.title.nb for f in SAMSON.fields]
+    labels = [f.title.get("nb") for f in SAMSON.fields]
     for scores, weights, _ in specs:
         t0 = time.perf_counter()
         render_gallery_radar(labels, [list(scores.values()), list(weights.values())], SIZE_INCHES, DPI)

@@ -18,6 +18,7 @@ from bot import publishing
 from core.disclosure import Shown, Withheld
 from core.flow import Answer
 from core.instrument import RESEARCH_CONSENT, Instrument, Item, load_instrument
+from core.languages import LANGUAGES
 from core.results import Snapshot
 from core.survey import side_of_kind
 from storage import publications
@@ -62,12 +63,12 @@ def _scale_text(instrument: Instrument, item: Item) -> str:
 def codebook(instrument: Instrument) -> str:
     """One row per item: id, number, type, scale, options, constructs, reverse key and the texts in nb/sv/en."""
     rows: list[list[object]] = [["item_id", "number", "type", "scale", "options", "constructs", "reverse",
-                                 "side_wording", "text_nb", "text_sv", "text_en"]]
+                                 "side_wording", *(f"text_{lang}" for lang in LANGUAGES)]]
     for item in instrument.all_items:
-        options = ";".join(f"{o.id}={o.label.en}" for o in item.options)
+        options = ";".join(f"{o.id}={o.label.get('en')}" for o in item.options)
         rows.append([item.id, item.number or "", item.type, _scale_text(instrument, item), options,
                      _constructs_of(instrument, item.id), "yes" if item.reverse else "",
-                     "yes" if item.text_by_side else "", item.text.nb, item.text.sv, item.text.en])
+                     "yes" if item.text_by_side else "", *(item.text.root.get(lang, "") for lang in LANGUAGES)])
     return _csv(rows)
 
 

@@ -1,7 +1,7 @@
 """Instruments as data: the model of an instrument file, and its validated loading.
 
 An instrument is a versioned YAML file, ``core/instruments/<id>/v<version>.yaml``,
-with every text in nb, sv and en. A round stores the version it ran; a changed
+with every text keyed by language code (``core/locales/languages.yaml``). A round stores the version it ran; a changed
 wording is a new version, and item ids stay stable so results remain comparable.
 Loading validates a file fully; a broken file raises :class:`InstrumentError`
 naming the file, the item and what is wrong.
@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
 
-LANGUAGES: tuple[str, ...] = ("nb", "sv", "en")
+from core.languages import FALLBACK, LANGUAGES, REQUIRED
+
 SIDES: tuple[str, ...] = ("municipality", "social_enterprise")
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 
@@ -30,16 +31,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(_Strict):
-    """One text in every supported language."""
+class Text(RootModel[dict[str, str]]):
+    """One text keyed by language code: every required language, optionally more of the configured ones."""
 
-    nb: str = Field(min_length=1)
-    sv: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _languages(self) -> Text:
+        for lang in REQUIRED:
+            if not (self.root.get(lang) or "").strip():
+                raise ValueError(f"'{lang}' is missing")
+        unknown = sorted(set(self.root) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language {', '.join(unknown)} (configured: {', '.join(LANGUAGES)})")
+        return self
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.root.items())))
 
     def get(self, lang: str) -> str:
         """The text in ``lang``, falling back to English."""
-        return getattr(self, lang, None) or self.en
+        return self.root.get(lang) or self.root[FALLBACK]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The language codes this text has."""
+        return tuple(self.root)
 
 
 class Scale(_Strict):
@@ -312,8 +329,8 @@ class Instrument(_Strict):
 
 @cache
 def _consent_item(question: Text) -> Item:
-    yes = Text(nb="Ja, det er greit", sv="Ja, det går bra", en="Yes, that is fine")
-    no = Text(nb="Nei", sv="Nej", en="No")
+    yes = Text({"nb": "Ja, det er greit", "sv": "Ja, det går bra", "en": "Yes, that is fine"})
+    no = Text({"nb": "Nei", "sv": "Nej", "en": "No"})
     return Item(id=RESEARCH_CONSENT, type="choice", text=question,
                 options=[Option(id="yes", label=yes), Option(id="no", label=no)])
 

@@ -101,7 +101,8 @@ def test_cli_errors_are_clear(env: str) -> None:
 
 
 def test_instruments_check(tmp_path: Path) -> None:
-    assert "ok  samson/v1.yaml: samson v1, 54 items" in ok("instruments", "check")
+    listing = ok("instruments", "check")
+    assert "ok  samson/v1.yaml: samson v1, 54 items" in listing and "ok  survey/v1.yaml: survey v1, 82 items" in listing
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: 1\nkind: survey\ntitle: {nb: a, sv: b}\nsections: []\n", encoding="utf-8")
     out = fails("instruments", "check", str(bad))

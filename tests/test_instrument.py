@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from core.i18n import catalogue
-from core.instrument import INSTRUMENT_DIR, LANGUAGES, InstrumentError, load_instrument, parse_instrument
+from core.instrument import INSTRUMENT_DIR, InstrumentError, Text, bundled_files, load_instrument, parse_instrument, versions
+from core.languages import REQUIRED as LANGUAGES
 
 OCR_DAMAGE = re.compile(r"\b(apenhet|spgrsmal|malet|felles mal|ngdvendig|forstaelse|stgtte|mgte)\b", re.I)
 
@@ -39,8 +40,8 @@ def test_every_text_in_every_language_with_real_letters() -> None:
     joined = " ".join(texts)
     assert not OCR_DAMAGE.search(joined)
     assert "Åpenhet" in joined and "ø" in joined and "ä" in joined
-    assert samson.fields[0].title.nb == "Ivaretakelse av likeverdighet"
-    assert samson.fields[1].title.nb == "Å arbeide med felles mål"
+    assert samson.fields[0].title.get("nb") == "Ivaretakelse av likeverdighet"
+    assert samson.fields[1].title.get("nb") == "Å arbeide med felles mål"
 
 
 def test_item_ids_are_stable_and_unique() -> None:
@@ -109,3 +110,21 @@ def test_format_supports_every_kind_the_product_needs() -> None:
 def test_messages_exist_in_all_languages() -> None:
     for key, texts in catalogue().items():
         assert all(texts.get(lang) for lang in LANGUAGES), key
+
+
+def test_texts_are_keyed_by_the_configured_languages() -> None:
+    doc = _doc()
+    doc["title"]["xx"] = "?"
+    with pytest.raises(InstrumentError, match="title: unknown language xx"):
+        parse_instrument(yaml.safe_dump(doc, allow_unicode=True), "x.yaml")
+    assert Text({"nb": "Hei", "sv": "Hej", "en": "Hello"}).get("uk") == "Hello"  # a missing language falls back
+
+
+def test_instruments_are_loaded_by_id_and_version(tmp_path) -> None:
+    assert load_instrument("samson", 1).version == 1
+    assert load_instrument("survey").version == max(versions("survey"))
+    with pytest.raises(InstrumentError, match="instrument 'samson' has no version 9"):
+        load_instrument("samson", 9)
+    with pytest.raises(InstrumentError, match="unknown instrument 'nope' \\(known: checkin, samson, survey\\)"):
+        load_instrument("nope")
+    assert [p.parent.name for p in bundled_files()] == ["checkin", "samson", "survey"]
