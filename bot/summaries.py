@@ -83,7 +83,7 @@ async def survey_barriers(session: AsyncSession, partnership: Partnership, lang:
     if not lines:
         return []
     return ["", t(lang, "summary.survey", title=published.round.title), *lines,
-            *discussion_points(instrument, published.snapshot, lang)]
+            *discussion_points(instrument, published.snapshot, lang, ("barrier",))]
 
 
 async def checkin_highlight(session: AsyncSession, partnership: Partnership, lang: str) -> str | None:

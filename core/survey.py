@@ -103,14 +103,15 @@ class Gap:
     share: float
 
 
-def gaps(instrument: Instrument, snap: Snapshot, *, top: int = 3, minimum: float = 0.1) -> list[Gap]:
+def gaps(instrument: Instrument, snap: Snapshot, *, top: int = 3, minimum: float = 0.1,
+         kinds: tuple[str, ...] = ("barrier", "factor")) -> list[Gap]:
     """The constructs (factors and barriers) the sides see most differently, largest first.
 
     Gaps are compared as shares of each scale (1–5 and 1–100 alike); only gaps of at
     least ``minimum`` of the scale are raised as discussion points.
     """
     found = []
-    for kind in ("barrier", "factor"):
+    for kind in kinds:
         by_side = side_scores(instrument, snap, kind)
         if not by_side:
             continue

@@ -115,10 +115,11 @@ def barrier_lines(instrument: Instrument, snap: Snapshot, lang: str) -> list[str
     return [t(lang, "survey.barriers_head"), f"• {line}"] if line else []
 
 
-def discussion_points(instrument: Instrument, snap: Snapshot, lang: str) -> list[str]:
-    """The constructs the two sides see most differently, raised as questions."""
+def discussion_points(instrument: Instrument, snap: Snapshot, lang: str,
+                      kinds: tuple[str, ...] = ("barrier", "factor")) -> list[str]:
+    """The constructs (of ``kinds``) the two sides see most differently, raised as questions."""
     lines = []
-    for gap in gaps(instrument, snap):
+    for gap in gaps(instrument, snap, kinds=kinds):
         wide = gap.construct.kind == "barrier"
         lines.append(t(lang, "survey.discuss", name=gap.construct.label.get(lang),
                        municipality=_value(lang, Score(gap.municipality, 0), wide),

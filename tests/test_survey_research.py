@@ -167,3 +167,19 @@ async def _partnership(session, round_: Round):
     from storage.models import Partnership
 
     return await session.get(Partnership, round_.partnership_id)
+
+
+async def test_the_coordinator_summary_carries_the_barriers_by_side(db: Database) -> None:
+    from bot.summaries import summary_replies
+    from storage.models import Partnership
+
+    round_id = await _partnership_with_survey(db, "Fjordbyen", [
+        ("municipality", 4, 20, True), ("municipality", 5, 30, True),
+        ("social_enterprise", 2, 80, True), ("social_enterprise", 1, 90, True)])
+    async with db.session() as s:
+        partnership = await s.get(Partnership, (await s.get(Round, round_id)).partnership_id)  # type: ignore[union-attr]
+        replies = await summary_replies(s, partnership, "en", "weekly")  # type: ignore[arg-type]
+    text = "\n".join(r.text for r in replies)
+    assert "Barriers by side of the table" in text
+    assert "• Municipality: Not invented here 25 (n 2)" in text
+    assert 'Why do we see "Search" so differently? (municipality 25, the other side 85)' in text
