@@ -79,6 +79,14 @@ async def test_a_samson_round_exports_aggregates_but_no_microdata(db: Database, 
         round_ = await s.get(Round, seed.round_id)
         with pytest.raises(ValueError, match="not been published"):
             await export_round(s, round_, with_microdata=True)  # type: ignore[arg-type]
+        for n in range(3):
+            await completed_person(s, round_, None, f"P{n}", seed=n)  # type: ignore[arg-type]
+        await round_lifecycle.close(s, await _partnership(s, round_), round_)  # type: ignore[arg-type]
+        result = await export_round(s, round_, with_microdata=True)  # type: ignore[arg-type]
+    aggregates = {row["item_id"]: row for row in _rows(result.aggregates)}
+    assert aggregates["w.openness"]["n"] == "3" and aggregates["w.openness"]["mean"]
+    assert result.microdata is None and result.consented == 0  # SAMSON asks no research consent
+    assert "eq.trust" in {row["item_id"] for row in _rows(result.codebook)}
 
 
 async def test_the_overview_pools_partnerships_by_side_and_names_only_those_with_k(db: Database) -> None:
