@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.events import Choice, Reply
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
-from core.instrument import load_instrument
+from core.instrument import Instrument, load_instrument
 from core.roles import may_answer
 from core.schedule import zone
 from storage import outbox
@@ -30,9 +30,9 @@ def default_enqueue(session: AsyncSession, enqueue: Enqueue | None) -> Enqueue:
     return enqueue or partial(outbox.enqueue, session)
 
 
-def minutes(count: int) -> int:
-    """About how long ``count`` items take."""
-    return max(1, count * SECONDS_PER_ITEM // 60)
+def minutes(instrument: Instrument) -> int:
+    """About how long the instrument takes: as its data says, or from its number of questions."""
+    return instrument.minutes or max(1, len(instrument.items) * SECONDS_PER_ITEM // 60)
 
 
 def dm_target(identity: Identity) -> str | None:
@@ -90,9 +90,9 @@ async def compose_invite(session: AsyncSession, params: dict, hint: str | None) 
     if round_.instrument_id == "checkin" and round_.closes_at is not None:
         text = t(lang, "checkin.invite", partnership=partnership.name, closes=local_time(round_, partnership, person))
     else:
-        count = len(load_instrument(round_.instrument_id, round_.instrument_version).items)
-        text = t(lang, "round.invite", partnership=partnership.name, title=round_.title, count=count,
-                 minutes=minutes(count))
+        instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+        text = t(lang, "round.invite", partnership=partnership.name, title=round_.title, count=len(instrument.items),
+                 minutes=minutes(instrument))
     return [Reply(text=text, choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),))]
 
 

@@ -213,6 +213,8 @@ class Instrument(_Strict):
     """Asked once, first: may the answers go, pseudonymised, into the research export?"""
     categories: list[Category] = []
     constructs: list[Construct] = []
+    minutes: int | None = Field(default=None, ge=1)
+    """About how long answering takes, when its questions take longer than usual to read."""
 
     @model_validator(mode="after")
     def _check(self) -> Instrument:

@@ -65,9 +65,9 @@ async def offer(turn: Turn) -> None:
         await begin(turn, available[0][0])
         return
     for round_, _ in available:
-        count = len(load_instrument(round_.instrument_id, round_.instrument_version).items)
+        instrument = load_instrument(round_.instrument_id, round_.instrument_version)
         turn.say(
-            turn.t("round.offer", title=round_.title, count=count, minutes=minutes(count)),
+            turn.t("round.offer", title=round_.title, count=len(instrument.items), minutes=minutes(instrument)),
             (Choice(f"/resume {round_.id}", turn.t("round.start")),),
         )
 
