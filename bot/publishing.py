@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import actions
 from bot.events import Audience, Reply
 from bot.invitations import Enqueue, default_enqueue
 from core.disclosure import Ledger
@@ -113,7 +115,7 @@ async def of_publication(session: AsyncSession, publication: Publication) -> Pub
 
 async def result_replies(
     partnership: Partnership, published: Published, lang: str, field_id: str | None = None,
-    audience: Audience = Audience.CHAT,
+    audience: Audience = Audience.CHAT, agreed: Sequence[str] = (),
 ) -> list[Reply]:
     """The group chart (or one field's drill-down) and its text, from a published snapshot.
 
@@ -138,6 +140,8 @@ async def result_replies(
     chart = await asyncio.to_thread(group_chart, instrument, snap, lang, title, published.previous)
     key = f"group-{published.round.id}"
     summary = chart.alt_text + "\n\n" + group_summary(instrument, snap, lang, published.previous)
+    if agreed:
+        summary += "\n\n" + "\n".join(agreed)
     return [
         Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key,
               audience=audience),
@@ -192,5 +196,6 @@ async def compose_group_chart(session: AsyncSession, params: dict, hint: str | N
         return []
     partnership = await session.get(Partnership, published.round.partnership_id)
     assert partnership is not None
-    replies = await result_replies(partnership, published, params.get("lang") or "nb")
+    lang = params.get("lang") or "nb"
+    replies = await result_replies(partnership, published, lang, agreed=await actions.for_fields(session, partnership, lang))
     return replies if any(r.image for r in replies) else []

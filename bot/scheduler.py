@@ -16,12 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import round_lifecycle
+from bot import actions, round_lifecycle
 from bot.invitations import dm_target
 from core.nudges import nudge_step, send_time
 from core.roles import RESIDENT
 from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
 from storage import outbox
+from storage.actions import overdue as overdue_actions
 from storage.channels import bindings
 from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
 from storage.db import SCHEDULER_LOCK, Database, try_lock_for_transaction
@@ -69,6 +70,7 @@ class Planner:
             await self.checkin(partnership)
             await self.summary(partnership)
         await self.nudges()
+        await self.action_reminders()
         return self.planned
 
     # ---- check-ins
@@ -167,6 +169,33 @@ class Planner:
                         partnership_id=p.id,
                     )
             await advance_nudge_clock(self.session, org.organisation_id, next_at)
+
+    # ---- actions
+
+    async def action_reminders(self) -> None:
+        """Once per action and due date, remind its owners when it has passed (after quiet hours and snoozes)."""
+        partnerships: dict[int, Partnership] = {}
+        for action in await overdue_actions(self.session, (self.now + timedelta(days=1)).date()):
+            p = partnerships.get(action.partnership_id) or await self.session.get(Partnership, action.partnership_id)
+            assert p is not None and action.due_on is not None
+            partnerships[action.partnership_id] = p
+            if action.due_on >= actions.local_today(p, self.now):
+                continue
+            for person in await actions.owners_of(self.session, action):
+                identities = (await self.session.exec(select(Identity).where(
+                    Identity.person_id == person.id, Identity.unreachable == False))).all()  # noqa: E712
+                for identity in identities:
+                    target = dm_target(identity)
+                    if target is None or person.consent_at is None:
+                        continue
+                    tz = zone(person.timezone or p.timezone)
+                    await self.enqueue(
+                        f"action-overdue:{action.id}:{action.due_on.isoformat()}:{identity.id}",
+                        platform=identity.platform, workspace=identity.workspace, channel=target,
+                        kind="action_reminder", params={"action_id": action.id, "person_id": person.id,
+                                                        "due": action.due_on.isoformat()},
+                        partnership_id=p.id, not_before=send_time(self.now, QuietHours.parse(p.quiet_hours), tz,
+                                                                  person.snoozed_until))
 
     # ---- summaries
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import publishing
+from bot import actions, publishing
 from bot.events import Reply
 from bot.flows.checkins import CONTACT_ITEM
 from bot.ideas import idea_line, shared_answers, shared_ideas
@@ -69,6 +69,8 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     if highlight:
         details += ["", highlight]
     details += await survey_barriers(session, partnership, lang)
+    details += ["", *await actions.summary_lines(session, partnership, lang, now - timedelta(days=7),
+                                                 actions.local_today(partnership, now))]
     replies.append(Reply(text="\n".join(details).strip(), thread="summary"))
     return replies
 
@@ -123,9 +125,12 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
     orgs = await participation(session, round_)
     counts = [OrgCount(o.organisation, len(o.completed), o.members) for o in orgs if o.members]
     health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, utcnow())]
-    actions = [a.text for a in await shared_answers(session, round_.id, ACTION_ITEM, partnership.k_threshold)]  # type: ignore[arg-type]
+    proposed = [a.text for a in await shared_answers(session, round_.id, ACTION_ITEM, partnership.k_threshold)]  # type: ignore[arg-type]
     title = t(lang, "checkin.title", period=round_.period or round_.title)
-    text = digest_text(lang, title, counts, health, actions, await discussion(session, partnership, lang))
+    text = digest_text(lang, title, counts, health, proposed, await discussion(session, partnership, lang))
+    since = round_.opened_at - timedelta(days=31)
+    text += "\n\n" + "\n".join(await actions.summary_lines(session, partnership, lang, since,
+                                                            actions.local_today(partnership)))
     publication = await latest_publication(session, round_.id)  # type: ignore[arg-type]
     if publication is not None:
         snap = publishing.snapshot_of(publication)

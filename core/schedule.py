@@ -163,3 +163,22 @@ def parse_day(value: str, today: date) -> date:
     if day > today:
         raise ScheduleError(f"{day.isoformat()} is in the future: contact can only be recorded once it has happened")
     return day
+
+
+def parse_due(value: str, today: date) -> date:
+    """A due date: '2027-03-01', '01.03.2027', or a time from today such as '2w' or '1m'; not in the past."""
+    text = value.strip().lower()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            day = datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        try:
+            day = today + parse_duration(text)
+        except ScheduleError:
+            raise ScheduleError(f"'{value}' is not a date: use YYYY-MM-DD (e.g. 2027-03-01), or 2w or 1m from today") from None
+    if day < today:
+        raise ScheduleError(f"{day.isoformat()} has passed: a due date is today or later")
+    return day

@@ -8,7 +8,7 @@ response and item, one row per processed update key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -231,6 +231,44 @@ class ActionIdea(SQLModel, table=True):
     sharing: str | None = Field(default=None, max_length=16)
     """The author's choice (``core.disclosure.Sharing``); none yet counts as coordinators only."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class ActionStatus(StrEnum):
+    """Where an entry of the action register stands."""
+
+    proposed = "proposed"
+    """An idea nobody has agreed yet."""
+    agreed = "agreed"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
+
+
+class Action(SQLModel, table=True):
+    """The action register: ideas, and the actions the partnership agreed, with owner, due date and status."""
+
+    __table_args__ = (Index("ix_action_open", "partnership_id", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(max_length=16)
+    """'idea' (after a question), 'manual' (/action add), 'session' or 'checkin'."""
+    idea_id: int | None = Field(default=None, foreign_key="actionidea.id", unique=True)
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    sharing: str | None = Field(default=None, max_length=16)
+    """The author's choice (``core.disclosure.Sharing``), kept from the idea."""
+    status: str = Field(default=ActionStatus.proposed.value, max_length=16)
+    owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    owner_person_id: int | None = Field(default=None, foreign_key="person.id")
+    due_on: date | None = None
+    serves: str | None = Field(default=None, max_length=32)
+    """The SAMSON field or survey factor the action serves."""
+    version: int = Field(default=0)
+    """Raised on every change: a change made from an older view is refused."""
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    agreed_at: datetime | None = _ts(nullable=True)
+    done_at: datetime | None = _ts(nullable=True)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class Publication(SQLModel, table=True):

@@ -7,7 +7,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
+    Action,
     ActionIdea,
+    ActionStatus,
     Answer,
     Contact,
     Identity,
@@ -115,6 +117,13 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
     await session.exec(delete(Outbox).where(or_(*(col(Outbox.params).like(m) for m in mentions))))  # type: ignore[call-overload]
     await session.exec(update(Identity).where(Identity.person_id == person.id).values(active_response_id=None))  # type: ignore[call-overload]
     await session.exec(delete(Answer).where(col(Answer.response_id).in_(response_ids)))  # type: ignore[call-overload]
+    ideas = select(ActionIdea.id).where(col(ActionIdea.response_id).in_(response_ids))
+    # Their ideas nobody agreed go; agreed actions stay the partnership's, without their name.
+    await session.exec(delete(Action).where(  # type: ignore[call-overload]
+        Action.status == ActionStatus.proposed.value, or_(Action.author_id == person.id, col(Action.idea_id).in_(ideas))))
+    await session.exec(update(Action).where(col(Action.idea_id).in_(ideas)).values(idea_id=None))  # type: ignore[call-overload]
+    await session.exec(update(Action).where(Action.author_id == person.id).values(author_id=None))  # type: ignore[call-overload]
+    await session.exec(update(Action).where(Action.owner_person_id == person.id).values(owner_person_id=None))  # type: ignore[call-overload]
     await session.exec(delete(ActionIdea).where(col(ActionIdea.response_id).in_(response_ids)))  # type: ignore[call-overload]
     await session.exec(delete(Response).where(Response.person_id == person.id))  # type: ignore[call-overload]
     await session.exec(delete(Contact).where(Contact.person_id == person.id))  # type: ignore[call-overload]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import contact, coordination, help, onboarding, privacy, results, settings
+from bot.handlers import actions, contact, coordination, help, onboarding, privacy, results, settings
 from bot.turn import Turn
 
 Handler = Callable[[Turn, str], Awaitable[None]]
@@ -32,4 +32,9 @@ COMMANDS: dict[str, Handler] = {
     "snooze": contact.snooze,
     "set": settings.set_command,
     "schedule": settings.schedule,
+    "action": actions.action_command,
+    "tiltak": actions.action_command,
+    "actions": actions.list_actions,
+    "ideas": actions.list_ideas,
+    "ideer": actions.list_ideas,
 }

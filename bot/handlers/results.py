@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import publishing
+from bot import actions, publishing
 from bot.events import Audience
 from bot.flows import samson
 from bot.turn import Turn
@@ -68,6 +68,7 @@ async def group(turn: Turn, args: str) -> None:
     if published is None:
         turn.say(turn.t("group.unpublished"), audience=turn.personal(short=True))
         return
-    turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience))
+    agreed = await actions.for_fields(turn.session, partnership, turn.lang) if instrument == "samson" and not field_id else []
+    turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
         turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)
