@@ -81,7 +81,7 @@ def fold(replies: list[Reply], answered: str | None = None) -> Reply | None:
     buttons (the next question): a round then leaves one message, edited in place.
     ``answered`` (the label tapped) stays visible as a first line.
     """
-    if not replies or any(r.image or r.notice or r.thread or r.key or r.audience != Audience.CHAT for r in replies):
+    if not replies or any(r.image or r.document or r.notice or r.thread or r.key or r.audience != Audience.CHAT for r in replies):
         return None
     if any(r.choices for r in replies[:-1]):
         return None
@@ -100,6 +100,9 @@ class Reply:
     image: bytes | None = None
     image_name: str | None = None
     image_alt: str | None = None
+    document: bytes | None = None
+    """A file to post, e.g. a PDF report; ``text`` goes with it."""
+    document_name: str | None = None
     thread: str | None = None
     """Post in a thread under the message with this reply key (e.g. a summary under its chart)."""
     key: str | None = None
@@ -121,9 +124,11 @@ class Reply:
     def to_json(self) -> dict:
         """A JSON-ready form, for the outbox (images as base64)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) != f.default and f.name != "image"}
-        if self.image is not None:
-            data["image"] = base64.b64encode(self.image).decode()
+                if getattr(self, f.name) != f.default and f.name not in ("image", "document")}
+        for name in ("image", "document"):
+            content = getattr(self, name)
+            if content is not None:
+                data[name] = base64.b64encode(content).decode()
         if self.choices:
             data["choices"] = [[c.value, c.label] for c in self.choices]
         if self.accepts is not None:
@@ -134,8 +139,9 @@ class Reply:
     def from_json(cls, data: dict) -> Reply:
         """The reply ``to_json`` wrote."""
         data = dict(data)
-        if "image" in data:
-            data["image"] = base64.b64decode(data["image"])
+        for name in ("image", "document"):
+            if name in data:
+                data[name] = base64.b64decode(data[name])
         data["choices"] = tuple(Choice(value, label) for value, label in data.get("choices", ()))
         if data.get("accepts") is not None:
             data["accepts"] = InputSpec(**data["accepts"])

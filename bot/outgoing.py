@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import actions, invitations, nudging, publishing, summaries
+from bot import actions, invitations, nudging, publishing, reports, summaries
 from bot.events import Reply, replies_from_json
 from bot.flows.rounds import still_current
 from storage.models import Outbox
@@ -44,6 +44,7 @@ COMPOSERS: dict[str, Composer] = {
     "nudge": nudging.compose_nudge,
     "escalation": nudging.compose_escalation,
     "action_reminder": actions.compose_reminder,
+    "report": reports.compose_report,
 }
 
 

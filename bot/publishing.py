@@ -83,10 +83,16 @@ async def _shown_of_round(session: AsyncSession, round_id: int) -> Publication |
     return max(found, key=lambda p: (snapshot_of(p).shown_count, p.number), default=None)
 
 
-async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:
+async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
+    """The newest published round of the same instrument before ``round_``."""
     before = await publications.latest_published_round(
         session, round_.partnership_id, round_.instrument_id, before_number=round_.number)
-    publication = await _shown_of_round(session, before[0].id) if before else None  # type: ignore[arg-type]
+    return before[0] if before else None
+
+
+async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:
+    before = await previous_round(session, round_)
+    publication = await _shown_of_round(session, before.id) if before else None  # type: ignore[arg-type]
     return snapshot_of(publication) if publication else None
 
 
@@ -102,6 +108,14 @@ async def latest(session: AsyncSession, partnership: Partnership, instrument_id:
     round_ = found[0]
     publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
     assert publication is not None
+    return Published(round_, publication, await _previous(session, round_))
+
+
+async def of_round(session: AsyncSession, round_: Round) -> Published | None:
+    """A given round's result (the publication that shows the most), with the round before it to compare."""
+    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
+    if publication is None:
+        return None
     return Published(round_, publication, await _previous(session, round_))
 
 

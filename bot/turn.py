@@ -68,7 +68,7 @@ class Turn:
     def say(self, text: str, choices: tuple[Choice, ...] | list[Choice] = (), *,
             audience: Audience | None = None, **kw: object) -> None:
         """Queue a reply; without an ``audience``, only the person sees it."""
-        rich = bool(choices) or kw.get("image") is not None
+        rich = bool(choices) or kw.get("image") is not None or kw.get("document") is not None
         if audience is None:
             audience = self._personal_or_hold(rich, short=bool(kw.get("is_error") or kw.get("notice")))
             if audience is None:

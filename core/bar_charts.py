@@ -38,6 +38,7 @@ class BarSpec:
     scale_max: float
     decimal_comma: bool = False
     note: str = ""
+    dpi: int = DPI
 
 
 def _fmt(value: float, spec: BarSpec) -> str:
@@ -57,7 +58,7 @@ def render_bars(spec: BarSpec) -> bytes:
         raise ValueError("every row needs one value per series")
     n_rows = len(spec.rows)
     height = 1.5 + ROW_INCHES * n_rows * max(1.0, 0.75 * len(spec.series))
-    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=spec.dpi)
     FigureCanvasAgg(figure)
     bottom, top = 0.9 / height, 1 - 1.15 / height
     ax = figure.add_axes((0.40, bottom, 0.55, top - bottom))

@@ -149,6 +149,15 @@ def render_spider(spec: SpiderSpec) -> bytes:
     return png
 
 
+def render_spider_at(spec: SpiderSpec, dpi: int) -> bytes:
+    """``spec`` as PNG at ``dpi`` (e.g. 200 for print); the usual resolution comes from the cache."""
+    if dpi == DPI:
+        return render_spider(spec)
+    buffer = io.BytesIO()
+    spider_figure(spec).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
 def spider_figure(spec: SpiderSpec) -> Figure:
     """A fresh figure for ``spec`` (for inspection in tests and tools)."""
     template = _Template(spec.axes, spec.scale_min, spec.scale_max)

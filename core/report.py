@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.charts import SpiderSpec, render_spider
+from core.charts import DPI, SpiderSpec, render_spider_at
 from core.disclosure import Reason
 from core.i18n import t
 from core.instrument import Instrument
@@ -71,6 +71,7 @@ def _spider(
     weights: Mapping[str, float | None] | None,
     previous: Mapping[str, float | None] | None,
     filename: str,
+    dpi: int = DPI,
 ) -> Chart:
     """Render one spider over ``labels`` (key → axis label) and write its text alternative."""
     keys = list(labels)
@@ -87,8 +88,8 @@ def _spider(
     listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
     parts = [intro, listing + ".", _extremes(labels, {k: scores.get(k) for k in keys}, lang)]
     if previous:
-        parts.append(_change_sentence(labels, scores, previous, lang))
-    return Chart(render_spider(spec), " ".join(p for p in parts if p), filename)
+        parts.append(_change_sentence(labels, {k: scores.get(k) for k in keys}, {k: previous.get(k) for k in keys}, lang))
+    return Chart(render_spider_at(spec, dpi), " ".join(p for p in parts if p), filename)
 
 
 def overview_chart(
@@ -99,11 +100,12 @@ def overview_chart(
     weights: Mapping[str, float | None] | None,
     previous: Mapping[str, float | None] | None = None,
     filename: str = "samson.png",
+    dpi: int = DPI,
 ) -> Chart:
     """The seven-field spider: score line over the grey weighting, previous round dashed."""
     labels = field_labels(instrument, lang)
     intro = t(lang, "report.alt_overview", title=title, n=len(labels))
-    return _spider(lang, title, intro, labels, scores, weights, previous, filename)
+    return _spider(lang, title, intro, labels, scores, weights, previous, filename, dpi)
 
 
 def _change_sentence(
@@ -128,6 +130,8 @@ def drilldown_chart(
     scores: Mapping[str, float | None],
     weights: Mapping[str, float | None] | None,
     filename: str | None = None,
+    previous: Mapping[str, float | None] | None = None,
+    dpi: int = DPI,
 ) -> Chart:
     """One field's spider, an axis per sub-theme ("5-1 … 5-7" in the original tool)."""
     section = next(f for f in instrument.fields if f.id == field_id)
@@ -138,7 +142,7 @@ def drilldown_chart(
     }
     title = section.title.get(lang)
     intro = t(lang, "report.alt_drilldown", title=title, n=len(labels))
-    return _spider(lang, title, intro, labels, scores, weights, None, filename or f"samson-{field_id}.png")
+    return _spider(lang, title, intro, labels, scores, weights, previous, filename or f"samson-{field_id}.png", dpi)
 
 
 def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[Chart]:
@@ -152,20 +156,22 @@ def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[C
 
 
 def group_chart(
-    instrument: Instrument, snap: Snapshot, lang: str, title: str, previous: Snapshot | None = None
+    instrument: Instrument, snap: Snapshot, lang: str, title: str, previous: Snapshot | None = None, dpi: int = DPI,
 ) -> Chart:
     """The group overview chart from a published snapshot, with the previous round's overlaid when given."""
     return overview_chart(
         instrument, lang, title, field_scores(instrument, snap), field_weights(instrument, snap),
-        previous=field_scores(instrument, previous) if previous else None, filename="samson-group.png",
+        previous=field_scores(instrument, previous) if previous else None, filename="samson-group.png", dpi=dpi,
     )
 
 
-def group_drilldown(instrument: Instrument, snap: Snapshot, lang: str, field_id: str) -> Chart:
+def group_drilldown(instrument: Instrument, snap: Snapshot, lang: str, field_id: str,
+                    previous: Snapshot | None = None, dpi: int = DPI) -> Chart:
     """One field's group drill-down from a published snapshot (withheld statements have no point)."""
     means = {item_id: snap.mean(item_id) for item_id in snap.items}
+    before = {item_id: previous.mean(item_id) for item_id in previous.items} if previous else None
     return drilldown_chart(instrument, lang, field_id, means, statement_weights(instrument, snap),
-                           f"samson-group-{field_id}.png")
+                           f"samson-group-{field_id}.png", before, dpi)
 
 
 def kind_label(lang: str, kind: str) -> str:

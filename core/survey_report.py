@@ -5,7 +5,7 @@ Everything here reads a published snapshot, so every figure has passed the gate.
 
 from __future__ import annotations
 
-from core.bar_charts import BarRow, BarSpec, render_bars
+from core.bar_charts import DPI, BarRow, BarSpec, render_bars
 from core.i18n import t
 from core.instrument import Instrument
 from core.report import Chart, fmt, withheld_reason
@@ -49,7 +49,7 @@ def _extremes(labels: dict[str, str], scores: dict[str, Score | None], lang: str
              low=labels[low[0]], low_value=_value(lang, low[1], wide))
 
 
-def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str) -> Chart:
+def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str, dpi: int = DPI) -> Chart:
     """The 20 success factors as horizontal bars, grouped by category (by side when the gate allows)."""
     series, columns = _series(instrument, snap, "factor", lang)
     rows: list[BarRow] = []
@@ -60,7 +60,7 @@ def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str) 
                 rows.append(BarRow(construct.label.get(lang), tuple(_mean(col[construct.id]) for col in columns)))
     low, high = _range(instrument, "factor")
     spec = BarSpec(f"{title}\n{t(lang, 'survey.factors')}", tuple(rows), series, low, high, lang in ("nb", "sv"),
-                   t(lang, "survey.factor_note", low=low, high=high))
+                   t(lang, "survey.factor_note", low=low, high=high), dpi)
     labels = {c.id: c.label.get(lang) for c in instrument.constructs_of("factor")}
     alt = t(lang, "survey.alt_factors", title=title, n=len(labels), categories=len(instrument.categories),
             low=low, high=high, series=" / ".join(series))
@@ -69,14 +69,14 @@ def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str) 
                  "survey-factors.png")
 
 
-def barrier_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str) -> Chart:
+def barrier_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str, dpi: int = DPI) -> Chart:
     """The four barriers on 1–100 (by side when the gate allows)."""
     series, columns = _series(instrument, snap, "barrier", lang)
     constructs = instrument.constructs_of("barrier")
     rows = tuple(BarRow(c.label.get(lang), tuple(_mean(col[c.id]) for col in columns)) for c in constructs)
     low, high = _range(instrument, "barrier")
     spec = BarSpec(f"{title}\n{t(lang, 'survey.barriers')}", rows, series, low, high, lang in ("nb", "sv"),
-                   t(lang, "survey.barrier_note", low=low, high=high))
+                   t(lang, "survey.barrier_note", low=low, high=high), dpi)
     listing = "; ".join(
         f"{c.label.get(lang)} " + " / ".join(_value(lang, col[c.id], True) for col in columns) for c in constructs)
     alt = t(lang, "survey.alt_barriers", title=title, n=len(constructs), low=low, high=high,

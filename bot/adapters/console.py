@@ -101,6 +101,12 @@ class ConsoleAdapter:
             path.write_bytes(reply.image)
             self.saved.append(path)
             out.write(f"[chart: {path}]\n")
+        if reply.document is not None:
+            self.charts_dir.mkdir(parents=True, exist_ok=True)
+            path = self.charts_dir / re.sub(r"[^A-Za-z0-9_.-]", "_", reply.document_name or "report.pdf")
+            path.write_bytes(reply.document)
+            self.saved.append(path)
+            out.write(f"[document: {path}]\n")
         out.write(reply.text.rstrip() + "\n")
         if reply.choices:
             self.keys = {}

@@ -96,7 +96,7 @@ class SlackSender:
             posted: dict[str, str] = {}
             for reply in replies:
                 thread_ts = posted.get(reply.thread) if reply.thread else None
-                ts = await (self._upload(channel, reply, thread_ts) if reply.image else
+                ts = await (self._upload(channel, reply, thread_ts) if reply.image or reply.document else
                             self._post(channel, reply, thread_ts, lang))
                 if reply.key and ts:
                     posted[reply.key] = ts
@@ -126,12 +126,14 @@ class SlackSender:
         return ts
 
     async def _upload(self, channel: str, reply: Reply, thread_ts: str | None) -> str | None:
-        """Upload an image with files.getUploadURLExternal / files.completeUploadExternal; returns its message ts."""
+        """Upload an image or a document with files.getUploadURLExternal / files.completeUploadExternal;
+        returns its message ts."""
         await self._paced(channel)
+        name = reply.image_name or "chart.png" if reply.image else reply.document_name or "report.pdf"
+        extra = {"alt_txt": (reply.image_alt or "")[:1000]} if reply.image else {}
         response = await self.client.files_upload_v2(
-            channel=channel, file=reply.image, filename=reply.image_name or "chart.png",
-            title=(reply.image_name or "chart.png"), initial_comment=slack_text(reply.text),
-            alt_txt=(reply.image_alt or "")[:1000], thread_ts=thread_ts,
+            channel=channel, file=reply.image or reply.document, filename=name, title=name,
+            initial_comment=slack_text(reply.text), thread_ts=thread_ts, **extra,
         )
         file_id = (response.get("files") or [{}])[0].get("id") or (response.get("file") or {}).get("id")
         if not file_id or not reply.key:

@@ -103,6 +103,11 @@ class TelegramSender:
             if rest:
                 await self._text(chat_id, rest, None, ReplyParameters(message.message_id))
             return message
+        if reply.document:
+            return await self.bot.send_document(
+                chat_id, document=reply.document, filename=reply.document_name or "report.pdf",
+                caption=split_text(reply.text, MAX_CAPTION)[0] or None, reply_parameters=parameters,
+                write_timeout=60)
         return await self._text(chat_id, reply.text, keyboard(reply.choices, reply.ref), parameters)
 
     async def _text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None,

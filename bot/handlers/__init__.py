@@ -36,5 +36,7 @@ COMMANDS: dict[str, Handler] = {
     "tiltak": actions.action_command,
     "actions": actions.list_actions,
     "ideas": actions.list_ideas,
+    "report": coordination.report,
+    "rapport": coordination.report,
     "ideer": actions.list_ideas,
 }

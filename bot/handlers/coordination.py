@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import select
 
-from bot import round_lifecycle
+from bot import publishing, reports, round_lifecycle
 from bot.events import Audience
 from bot.invitations import invite_members
 from bot.turn import Turn
@@ -17,8 +17,8 @@ from core.i18n import t
 from core.instrument import known_ids
 from core.qr import qr_png
 from core.roles import AUDIENCES
-from storage.channels import bind_channel, binding_of
-from storage.models import Membership, Partnership, Role
+from storage.channels import bind_channel, binding_of, bindings
+from storage.models import Membership, Partnership, Role, utcnow
 from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
 from storage.people import membership_in, resolve_identity
 from storage.rounds import RoundError, count_completed, open_rounds, participation
@@ -194,3 +194,26 @@ async def add(turn: Turn, args: str) -> None:
         if await invite_members(turn.session, round_):
             turn.outbox_written = True
     turn.say(turn.t("add.done", n=len(users), partnership=partnership.name, organisation=org.name))
+
+
+async def report(turn: Turn, args: str) -> None:
+    """``/report``: the latest SAMSON round's PDF report, posted to the coordinators' channel (else privately)."""
+    partnership = await coordinator_partnership(turn)
+    if partnership is None:
+        return
+    if await publishing.latest(turn.session, partnership) is None:
+        turn.say(turn.t("group.unpublished"), is_error=True)
+        return
+    targets = await bindings(turn.session, partnership.id, "coordinators")  # type: ignore[arg-type]
+    stamp = turn.event.update_key or f"{turn.person.id}:{utcnow():%Y%m%d%H%M%S}"
+    lang = partnership.lang
+    for binding in targets:
+        await turn.enqueue(f"report:{binding.id}:{stamp}", platform=binding.platform,
+                                   workspace=binding.workspace, channel=binding.channel, kind="report",
+                                   params={"partnership_id": partnership.id, "lang": lang},
+                                   partnership_id=partnership.id)
+    if targets:
+        turn.say(turn.t("report.coming", n=len(targets)))
+        return
+    pdf, name = await reports.make_report(turn.session, partnership, turn.lang)
+    turn.say(turn.t("pdf.caption", partnership=partnership.name), document=pdf, document_name=name)

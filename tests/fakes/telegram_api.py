@@ -29,6 +29,7 @@ class Sent:
     keyboard: list = field(default_factory=list)
     photo: bytes | None = None
     reply_to: int | None = None
+    document: bytes | None = None
 
     def data(self, label_or_value: str) -> str:
         """The callback data of a button by its label or its value."""
@@ -231,6 +232,21 @@ class FakeTelegram(FakeServer):
         reply = p.get("reply_parameters") or {}
         sent = Sent(chat, next(self._message_ids), str(p.get("caption") or ""), photo=photo,
                     reply_to=reply.get("message_id"))
+        self.sent.append(sent)
+        return self._message(chat, sent)
+
+    async def m_sendDocument(self, p: dict):
+        chat = self._chat(p)
+        if isinstance(chat, web.Response):
+            return chat
+        document = p.get("document")
+        if not isinstance(document, bytes):
+            return self._error(400, "Bad Request: there is no document in the request")
+        if len(str(p.get("caption") or "")) > 1024:
+            return self._error(400, "Bad Request: message caption is too long")
+        if len(document) > 50 * 2**20:
+            return self._error(413, "Request Entity Too Large")
+        sent = Sent(chat, next(self._message_ids), str(p.get("caption") or ""), document=document)
         self.sent.append(sent)
         return self._message(chat, sent)
 
