@@ -137,6 +137,20 @@ async def add(session: AsyncSession, partnership: Partnership, person: Person, t
     return action
 
 
+async def from_checkin(session: AsyncSession, partnership: Partnership, round_: Round) -> int:
+    """When a check-in closes: each "one thing before next time" becomes an idea, shared without names,
+    once at least k people wrote one (as the digest shows them)."""
+    item = load_instrument(round_.instrument_id, round_.instrument_version).item_for("next_step")
+    written = await register.written_answers(session, round_.id, item.id) if item else []  # type: ignore[arg-type]
+    if len({person for _, person in written}) < partnership.k_threshold:
+        return 0
+    for text, person in written:
+        session.add(Action(partnership_id=partnership.id, text=text[:500], source="checkin", author_id=person,  # type: ignore[arg-type]
+                           sharing=Sharing.ANONYMOUS.value))
+    await session.flush()
+    return len(written)
+
+
 async def _entry(session: AsyncSession, partnership: Partnership, number: int) -> Action:
     action = await session.get(Action, number)
     if action is None or action.partnership_id != partnership.id:
@@ -182,6 +196,12 @@ async def set_status(session: AsyncSession, partnership: Partnership, person: Pe
     if not await register.change(session, action, version, status=status.value, done_at=done_at):
         raise ActionError("action.changed_meanwhile", number=number)
     return action
+
+
+async def owns(session: AsyncSession, number: int, person: Person) -> bool:
+    """Whether ``person`` owns action ``number`` (named as its owner, or a member of the owning organisation)."""
+    action = await session.get(Action, number)
+    return action is not None and await _owns(session, action, person)
 
 
 async def _owns(session: AsyncSession, action: Action, person: Person) -> bool:
@@ -275,6 +295,6 @@ def local_today(partnership: Partnership, now: datetime | None = None) -> date:
 
 __all__ = [
     "STATUS_WORDS", "ActionError", "ShownAction", "add", "agree", "compose_reminder", "for_fields", "line",
-    "local_today", "moves", "owners_of",
+    "local_today", "moves", "owners_of", "owns",
     "parse_serves", "serves_label", "set_status", "summary_lines", "visible",
 ]

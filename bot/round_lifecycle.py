@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import publishing
+from bot import actions, publishing
 from bot.invitations import Enqueue, default_enqueue, invite_members
 from storage import rounds
 from storage.channels import bindings
@@ -57,6 +57,7 @@ async def close(
     send = default_enqueue(session, enqueue)
     messages = 0
     if round_.instrument_id == "checkin":
+        await actions.from_checkin(session, partnership, round_)
         for binding in await bindings(session, partnership.id, "partners"):  # type: ignore[arg-type]
             messages += await send(f"digest:{round_.id}:{binding.id}", platform=binding.platform,
                                    workspace=binding.workspace, channel=binding.channel, kind="checkin_digest",

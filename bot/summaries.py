@@ -8,7 +8,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
 from bot.events import Reply
-from bot.flows.checkins import CONTACT_ITEM
 from bot.ideas import idea_line, shared_answers, shared_ideas
 from core.disclosure import Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, t
@@ -21,9 +20,6 @@ from storage.contacts import contact_health
 from storage.models import Partnership, Round, utcnow
 from storage.publications import latest as latest_publication
 from storage.rounds import open_rounds, participation
-
-ACTION_ITEM = "ci.action"
-SCORE_ITEM = "ci.collaboration"
 
 
 async def compose_summary(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
@@ -94,9 +90,12 @@ async def checkin_highlight(session: AsyncSession, partnership: Partnership, lan
     if published is None:
         return None
     title = t(lang, "checkin.title", period=published.round.period or published.round.title)
-    cell = published.snapshot.items.get(SCORE_ITEM)
-    if isinstance(cell, Shown):
-        return t(lang, "summary.checkin", title=title, n=cell.n, mean=fmt(lang, cell.mean))
+    instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
+    score = instrument.item_for("score")
+    cell = published.snapshot.items.get(score.id) if score else None
+    if isinstance(cell, Shown) and score is not None:
+        top = instrument.scale_of(score).max  # type: ignore[union-attr]
+        return t(lang, "summary.checkin", title=title, n=cell.n, mean=fmt(lang, cell.mean), max=top)
     reason = withheld_reason(lang, cell.reason, partnership.k_threshold) if isinstance(cell, Withheld) else ""
     return t(lang, "summary.checkin_withheld", title=title) + " " + reason
 
@@ -125,22 +124,34 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
     orgs = await participation(session, round_)
     counts = [OrgCount(o.organisation, len(o.completed), o.members) for o in orgs if o.members]
     health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, utcnow())]
-    proposed = [a.text for a in await shared_answers(session, round_.id, ACTION_ITEM, partnership.k_threshold)]  # type: ignore[arg-type]
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+
+    async def shared(purpose: str) -> list[str]:
+        item = instrument.item_for(purpose)
+        return [a.text for a in await shared_answers(session, round_.id, item.id, partnership.k_threshold)] if item else []  # type: ignore[arg-type]
+
     title = t(lang, "checkin.title", period=round_.period or round_.title)
-    text = digest_text(lang, title, counts, health, proposed, await discussion(session, partnership, lang))
+    text = digest_text(lang, title, counts, health, await shared("next_step"), await discussion(session, partnership, lang))
+    for purpose in ("progress", "obstacle"):
+        texts = await shared(purpose)
+        if texts:
+            text += "\n\n" + t(lang, f"digest.{purpose}") + "\n" + "\n".join(f"• {x}" for x in texts)
     since = round_.opened_at - timedelta(days=31)
     text += "\n\n" + "\n".join(await actions.summary_lines(session, partnership, lang, since,
                                                             actions.local_today(partnership)))
     publication = await latest_publication(session, round_.id)  # type: ignore[arg-type]
     if publication is not None:
         snap = publishing.snapshot_of(publication)
-        cell = snap.items.get(SCORE_ITEM)
-        if isinstance(cell, Shown):
-            text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean))
-        contact = snap.counts.get(CONTACT_ITEM)
-        if isinstance(contact, dict):
-            item = load_instrument(round_.instrument_id, round_.instrument_version).item(CONTACT_ITEM)
-            labels = {o.id: o.label.get(lang) for o in item.options}
-            shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(contact.items(), key=lambda kv: -kv[1]))
-            text += "\n" + t(lang, "digest.contact_answers", counts=shown)
+        score = instrument.item_for("score")
+        cell = snap.items.get(score.id) if score else None
+        if isinstance(cell, Shown) and score is not None:
+            top = instrument.scale_of(score).max  # type: ignore[union-attr]
+            text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean), max=top)
+        for purpose in ("contact_kind", "contact_frequency", "informal_contact"):
+            item = instrument.item_for(purpose)
+            counted = snap.counts.get(item.id) if item else None
+            if item is not None and isinstance(counted, dict):
+                labels = {o.id: o.label.get(lang) for o in item.options}
+                shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(counted.items(), key=lambda kv: -kv[1]))
+                text += "\n" + t(lang, f"digest.{purpose}", counts=shown)
     return [Reply(text=text)]

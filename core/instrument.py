@@ -99,6 +99,8 @@ class Option(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     label: Text
+    value: float | None = None
+    """What the option means as a number, where its item's purpose needs one (e.g. days since contact)."""
 
 
 class ValueDef(_Strict):
@@ -106,6 +108,10 @@ class ValueDef(_Strict):
 
     id: str = Field(pattern=r"^[a-z_]{1,24}$")
     label: Text
+
+
+Purpose = Literal["contact_kind", "contact_frequency", "informal_contact", "score", "progress", "obstacle",
+                  "next_step"]
 
 
 class Item(_Strict):
@@ -134,6 +140,8 @@ class Item(_Strict):
     """Reverse-keyed: a high answer means less of what its construct measures."""
     from_profile: Literal["organisation"] | None = None
     """Not asked: the answer comes from the respondent's profile (e.g. which partner they represent)."""
+    purpose: Purpose | None = None
+    """What the answer is used for beyond the results (check-ins: contact, the score, the register)."""
 
     @field_validator("text_by_side")
     @classmethod
@@ -292,6 +300,10 @@ class Instrument(_Strict):
         if self.research_consent is None:
             return None
         return _consent_item(self.research_consent)
+
+    def item_for(self, purpose: str) -> Item | None:
+        """The item that serves ``purpose``, if the instrument has one."""
+        return next((item for item in self.all_items if item.purpose == purpose), None)
 
     def constructs_of(self, kind: str) -> list[Construct]:
         """The declared constructs of one kind (factor, barrier, index), in order."""

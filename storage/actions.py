@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert_many_or_skip
-from storage.models import Action, ActionIdea, ActionStatus, Organisation, Person, Response, Round, utcnow
+from storage.models import Action, ActionIdea, ActionStatus, Answer, Organisation, Person, Response, Round, utcnow
 
 OPEN = (ActionStatus.agreed.value, ActionStatus.in_progress.value)
 """Agreed and not finished: these are listed, followed up and can be overdue."""
@@ -102,3 +102,12 @@ async def counts_since(session: AsyncSession, partnership_id: int, since: dateti
         Action.partnership_id == partnership_id, Action.status == ActionStatus.done.value,
         col(Action.done_at) >= since))).one()
     return agreed, done
+
+
+async def written_answers(session: AsyncSession, round_id: int, item_id: str) -> list[tuple[str, int]]:
+    """The texts written for an item in a round, with their authors."""
+    rows = (await session.exec(
+        select(Answer.text, Response.person_id).join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None))
+        .order_by(Answer.id))).all()
+    return [(text, person) for text, person in rows if text]

@@ -165,3 +165,29 @@ async def test_the_owner_marks_an_action_done_with_a_button_on_telegram(db_url: 
     finally:
         await runtime.stop()
         await fake.stop()
+
+
+async def test_the_checkin_asks_owners_about_their_actions_and_records_contact_when_it_happened(
+        core, db: Database, seed: Seed, tmp_path) -> None:
+    from bot import round_lifecycle
+    from storage.models import Contact, Organisation, Round
+
+    coordinator, kari, ola = await _people(core, seed, tmp_path)
+    number = _number(await ola.say("/action add Felles kalender"))
+    await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w")
+    async with db.session() as s:
+        partnership = await s.get(Partnership, seed.partnership_id)
+        samson = await s.get(Round, seed.round_id)
+        await round_lifecycle.close(s, partnership, samson)  # type: ignore[arg-type]
+        await round_lifecycle.open_(s, partnership, "checkin", title="2026-12", audience="partners")  # type: ignore[arg-type]
+        await s.commit()
+    before = utcnow()
+    out = await kari.say("/resume", "weekly", "close", "4", "Kalenderen er på plass", "skip", "Invitere biblioteket")
+    assert "(1 of 6)" in out and "Thank you!" in out
+    assert 'Last time you planned "Felles kalender"' in out and "Is it done?" in out and "✅ Done" in out
+    assert ": done." in await kari.say(f"/action {number} done")
+    async with db.session() as s:
+        contact = (await s.exec(select(Contact).where(Contact.source == "checkin"))).one()
+        org = await s.get(Organisation, contact.organisation_id)
+    assert contact.at <= before - timedelta(days=7) + timedelta(seconds=5)  # "weekly or more": a week ago at most
+    assert org.name == "Grønn Vekst AS" and org.contact_due_at is not None  # type: ignore[union-attr]

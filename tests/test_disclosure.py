@@ -23,7 +23,7 @@ from core.instrument import load_instrument
 from core.results import Respondent, Snapshot, field_scores, snapshot, weakest
 
 SAMSON = load_instrument("samson")
-CHECKIN = load_instrument("checkin")
+CHECKIN = load_instrument("checkin", 1)
 
 
 def test_k_counts_real_answers_only() -> None:

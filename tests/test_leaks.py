@@ -105,15 +105,15 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
         p = await create_partnership(s, "Sjekk", k=3)
         org = await add_organisation(s, p, "Org", "ngo")
         round_ = await open_round(s, p, "checkin", title="2027-02", audience="partners")
-        for n, score in enumerate([8.0, None, None]):
+        for n, score in enumerate([4.0, None, None]):
             person = Person(display_name=f"C{n}", lang="en", consent_at=utcnow())
             s.add(person)
             await s.flush()
             s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=org.id))
             response = await get_or_create_response(s, round_, person.id)
             rows: dict = {}
-            put_answer(s, rows, response.id, "ci.collaboration", FlowAnswer(score, None))
-            put_answer(s, rows, response.id, "ci.contact", FlowAnswer(None, "call"))
+            put_answer(s, rows, response.id, "ci.working", FlowAnswer(score, None))
+            put_answer(s, rows, response.id, "ci.often", FlowAnswer(None, "weekly"))
             response.completed_at = utcnow()
             s.add(response)
         await round_lifecycle.close(s, p, round_)
@@ -121,7 +121,7 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
         highlight = await summaries.checkin_highlight(s, p, "en")
         digest = (await summaries.compose_digest(s, {"round_id": round_.id, "lang": "en"}, None))[0].text
     assert "no average shown" in highlight and "Too few answers" in highlight
-    assert "on average" not in digest and "8" not in digest.split("answered")[1]
+    assert "on average" not in digest and "4 of 5" not in digest.split("answered")[1]
 
 
 async def test_ideas_follow_the_authors_choice_and_anonymous_ones_wait_for_k(user, seed, db) -> None:

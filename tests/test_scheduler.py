@@ -202,7 +202,8 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     async with db.session() as s:
         contacts = (await s.exec(select(Contact).where(Contact.source == "checkin"))).all()
     await db.close()
-    assert {c.kind for c in contacts} == {"meeting"} and len(contacts) == 2
+    assert {c.kind for c in contacts} == {"checkin"} and len(contacts) == 2
+    assert all(c.at <= local(2027, 2, 1, 10, 0, 30) - timedelta(days=6) for c in contacts)  # the date it reports
 
     with time_machine.travel(local(2027, 2, 6, 10, 5), tick=False):  # two days before the close
         planned = await tick_and_send(runtime)
@@ -217,7 +218,8 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     assert "2 of 6 answered" in digest  # two seeded SAMSON respondents of Grønn Vekst have no chat
     assert "• Øst kommune: 1 of 2" in digest and "• Grønn Vekst AS: 1 of 3" in digest
     assert "Joint workshop in March" in digest
-    assert "How people were mostly in touch: Meeting 2." in digest  # k=2 here: both answers count
+    assert "How often people were in touch: Weekly or more 2." in digest  # k=2 here: both answers count
+    assert "The informal contact: Close and trusting 2." in digest and "Too little time" in digest
     instrument = load_instrument("samson")
     db = Database(db_url)
     async with db.session() as s:
@@ -245,13 +247,12 @@ async def answer_checkin(fake: FakeTelegram, user: dict) -> None:
         await fake.wait_for(lambda: len(fake.to(chat)) > before and fake.last_keyboard(chat) is not None)
 
     await tap(invite.data("▶ Start").rsplit("|", 1)[-1])
-    await tap("meeting")
-    await tap("8")
-    await tap("7")
+    await tap("weekly")
+    await tap("close")
+    await tap("4")
     await typed("Good meetings")
-    await typed("Joint workshop in March")
-    message = fake.last_keyboard(chat)
-    fake.tap(user, message, "skip")
+    await typed("Too little time")
+    fake.say(user, "Joint workshop in March")
     await fake.wait_for(lambda: any("digest" in t for t in texts(fake, chat)))
 
 
