@@ -462,17 +462,21 @@ def results(
     instrument: Annotated[str, typer.Option(help="samson, or survey for the partner survey.")] = "samson",
     out: Annotated[Path, typer.Option(help="Where to write the chart PNG (the survey's two charts go beside it).")] = Path(
         "samson-group.png"),
+    compare: Annotated[str | None, typer.Option(help="Round to overlay (id or #N); default: the round before.")] = None,
 ) -> None:
     """The latest published group result (published when a round closes, or by `round publish`)."""
     from bot import publishing
     from core.i18n import t
     from storage.partnerships import get_partnership
+    from storage.rounds import get_round
 
     language = language_or_exit(lang)
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
         published = await publishing.latest(s, p, instrument)
+        if published is not None and compare:
+            published = await publishing.compared_with(s, published, await get_round(s, p, compare))
         return None if published is None else await publishing.result_replies(p, published, language)
 
     replies = _run(work)

@@ -119,6 +119,12 @@ async def of_round(session: AsyncSession, round_: Round) -> Published | None:
     return Published(round_, publication, await _previous(session, round_))
 
 
+async def compared_with(session: AsyncSession, published: Published, other: Round) -> Published:
+    """``published`` with ``other``'s result as the one to compare (instead of the round before)."""
+    earlier = await of_round(session, other)
+    return Published(published.round, published.publication, earlier.snapshot if earlier else None)
+
+
 async def of_publication(session: AsyncSession, publication: Publication) -> Published | None:
     """A given publication, with the previous round's result to compare."""
     round_ = await session.get(Round, publication.round_id)
@@ -146,7 +152,7 @@ async def result_replies(
     if instrument.kind == "survey":
         return await _survey_replies(instrument, published, lang, title, audience)
     if field_id:
-        chart = await asyncio.to_thread(group_drilldown, instrument, snap, lang, field_id)
+        chart = await asyncio.to_thread(group_drilldown, instrument, snap, lang, field_id, published.previous)
         return [
             Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, audience=audience),
             Reply(chart.alt_text, audience=audience),

@@ -41,3 +41,13 @@ async def next_number(session: AsyncSession, round_id: int) -> int:
     """The number the next publication of a round gets."""
     last = (await session.exec(select(func.max(Publication.number)).where(Publication.round_id == round_id))).one()
     return (last or 0) + 1
+
+
+async def published_rounds(session: AsyncSession, partnership_id: int, instrument_id: str) -> list[Round]:
+    """The partnership's rounds of an instrument that have a publication, newest first."""
+    query = (
+        select(Round).where(Round.partnership_id == partnership_id, Round.instrument_id == instrument_id,
+                            col(Round.id).in_(select(Publication.round_id)))
+        .order_by(col(Round.number).desc())
+    )
+    return list((await session.exec(query)).all())

@@ -107,3 +107,20 @@ async def test_report_in_chat_goes_to_the_coordinators_group_as_a_pdf(db_url: st
     finally:
         await runtime.stop()
         await fake.stop()
+
+
+async def test_group_compare_offers_earlier_rounds_and_overlays_the_chosen_one(db_url: str, tmp_path: Path) -> None:
+    from bot.dispatch import BotCore
+    from tests.conftest import ScriptedUser
+
+    await _history(db_url, survey=False)
+    db = Database(db_url)
+    coordinator = ScriptedUser(BotCore(db), "koord", tmp_path / "charts")
+    await coordinator.say("/start KOORD-1", "yes", "en")
+    out = await coordinator.say("/group compare")
+    assert 'Compare "Autumn 2027" with which round?' in out and "Spring 2027" in out
+    out = await coordinator.say("/group compare 1")
+    assert "[chart:" in out and "Since the previous round: biggest rise" in out
+    out = await coordinator.say("/group 2")  # a drill-down is compared with the round before, too
+    assert "[chart:" in out and "Since the previous round" in out
+    await db.close()

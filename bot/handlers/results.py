@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from bot import actions, publishing
-from bot.events import Audience
+from bot.events import Audience, Choice
 from bot.flows import samson
 from bot.turn import Turn
+from storage import publications
 from storage.channels import binding_of
 from storage.models import Partnership
 from storage.people import membership_in
 from storage.rounds import latest_response, open_rounds
 
+COMPARE_WORDS = {"compare", "sammenlign", "jämför"}
 SURVEY_WORDS = {"survey", "undersøkelse", "undersøkelsen", "enkät", "enkäten"}
 
 
@@ -51,7 +53,11 @@ async def where_group_results_go(turn: Turn) -> tuple[Partnership, Audience] | N
 
 async def group(turn: Turn, args: str) -> None:
     """``/group [1–7]``: the latest published SAMSON group profile (or one field's drill-down);
-    ``/group survey``: the partner survey's factors and barriers."""
+    ``/group survey``: the partner survey's factors and barriers; ``/group compare [round]``: with an earlier round."""
+    words = args.split()
+    if words and words[0].lower() in COMPARE_WORDS:
+        await _compare(turn, words[1] if len(words) > 1 else "")
+        return
     instrument = "survey" if args.strip().lower() in SURVEY_WORDS else "samson"
     if instrument == "survey":
         args = ""
@@ -72,3 +78,24 @@ async def group(turn: Turn, args: str) -> None:
     turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
         turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)
+
+
+async def _compare(turn: Turn, chosen: str) -> None:
+    """Without a round: buttons for the earlier published rounds; with one: the latest result over it."""
+    found = await where_group_results_go(turn)
+    if found is None:
+        return
+    partnership, audience = found
+    published = await publishing.latest(turn.session, partnership)
+    rounds = await publications.published_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
+    earlier = [r for r in rounds if published is not None and r.number < published.round.number]
+    if published is None or not earlier:
+        turn.say(turn.t("group.compare_none"), audience=turn.personal(short=True))
+        return
+    other = next((r for r in earlier if chosen.isdigit() and r.id == int(chosen)), None)
+    if other is None:
+        turn.say(turn.t("group.compare_pick", title=published.round.title),
+                 tuple(Choice(f"/group compare {r.id}", r.title) for r in earlier[:8]), audience=audience)
+        return
+    compared = await publishing.compared_with(turn.session, published, other)
+    turn.replies.extend(await publishing.result_replies(partnership, compared, turn.lang, audience=audience))
