@@ -169,6 +169,7 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
         org = await get_organisation(session, partnership, organisation)
     except NotFound:
         raise ActionError("action.unknown_org", name=organisation) from None
+    serves = serves or action.serves  # e.g. a proposal made on a session's statement
     if serves is None and action.idea_id is not None:
         entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]
                      if e.action.id == action.id)

@@ -117,6 +117,8 @@ class Reply:
     """The question these buttons answer; comes back as ``Event.ref``."""
     notice: bool = False
     """A short notice about the user's last action (a toast / ephemeral), not a conversation message."""
+    in_place: bool = False
+    """Replace the message whose button was tapped with this one (a live session's statement), shown as is."""
     forget_local_files: bool = False
     """The person's data was erased: an adapter deletes files it saved for them (console charts)."""
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 PARTNER, COORDINATOR, RESIDENT = "partner", "coordinator", "resident"
 AUDIENCES = ("all", "partners", "residents")
+SESSION = "session"
+"""The audience of a live dialogue session's round: voted on in a channel, never answered privately."""
 
 
 def may_answer(role: str, audience: str) -> bool:
     """Whether a member with ``role`` may answer a round for ``audience`` (coordinators may answer any)."""
+    if audience == SESSION:
+        return False
     if audience == "all":
         return True
     if audience == "residents":

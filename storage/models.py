@@ -271,6 +271,28 @@ class Action(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False, default=utcnow)
 
 
+class DialogueSession(SQLModel, table=True):
+    """A live dialogue in a bound channel: one statement at a time, votes kept as a round's answers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    round_id: int = Field(foreign_key="round.id", unique=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    channel: str = Field(max_length=64)
+    field_id: str | None = Field(default=None, max_length=32)
+    """One SAMSON field, or None for all seven."""
+    position: int = Field(default=0)
+    shown: bool = Field(default=False)
+    """The current statement's distribution is shown; its voting is closed."""
+    status: str = Field(default="active", max_length=16)
+    """'active', 'paused' or 'ended'."""
+    started_by: int | None = Field(default=None, foreign_key="person.id")
+    version: int = Field(default=0)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
 class Publication(SQLModel, table=True):
     """A published snapshot of a round's group result; later ones are checked against it.
 

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.flow import Answer as FlowAnswer
 from core.flow import FlowState
 from core.instrument import load_instrument
-from core.roles import counts_as_expected
+from core.roles import SESSION, counts_as_expected
 from storage.models import (
     ActionIdea,
     Answer,
@@ -48,7 +48,7 @@ async def open_round(
             raise RoundError(f"{instrument_id} is for partners only; residents cannot be invited to it")
         audience = "partners"
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
-    if current:
+    if current and audience != SESSION:  # a live dialogue session may run beside an open round
         raise RoundError(f"round {current[0].number} of {instrument_id} is already open (id {current[0].id})")
     last = (
         await session.exec(
@@ -74,9 +74,12 @@ async def open_round(
     return round_
 
 
-async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id: str | None = None) -> list[Round]:
-    """Open rounds of a partnership, oldest first."""
+async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id: str | None = None,
+                      *, sessions: bool = False) -> list[Round]:
+    """Open rounds of a partnership, oldest first; a live dialogue session's round only with ``sessions``."""
     query = select(Round).where(Round.partnership_id == partnership_id, Round.status == RoundStatus.open.value)
+    if not sessions:
+        query = query.where(Round.audience != SESSION)
     if instrument_id:
         query = query.where(Round.instrument_id == instrument_id)
     return list((await session.exec(query.order_by(Round.id))).all())

@@ -127,4 +127,5 @@ def test_instruments_are_loaded_by_id_and_version(tmp_path) -> None:
         load_instrument("samson", 9)
     with pytest.raises(InstrumentError, match="unknown instrument 'nope' \\(known: checkin, samson, survey\\)"):
         load_instrument("nope")
-    assert [p.parent.name for p in bundled_files()] == ["checkin", "samson", "survey"]
+    assert [f"{p.parent.name}/{p.name}" for p in bundled_files()] == [
+        "checkin/v1.yaml", "checkin/v2.yaml", "samson/v1.yaml", "survey/v1.yaml"]

@@ -289,6 +289,14 @@ class SlackAdapter:
         question shows the chosen answer instead of its buttons. Duplicates and stale
         clicks change nothing.
         """
+        update = next((r for r in replies if r.in_place), None)
+        if update is not None and ts:
+            try:
+                await self.client.chat_update(channel=channel, ts=ts, text=slack_text(update.text)[:MAX_TEXT],
+                                              blocks=reply_blocks(update, self._lang(event)))
+                return [r for r in replies if r is not update]
+            except (SlackApiError, ValueError) as exc:
+                log.info("updating the session message failed (%s); posting it anew", exc)
         if not replies or not ts or any(r.notice or (r.is_error and r.ref is None) for r in replies):
             return list(replies)
         here = [r for r in replies if r.audience == Audience.CHAT]

@@ -76,8 +76,8 @@ def reply_blocks(reply: Reply, lang: str) -> list[dict]:
     """The blocks of one text reply; a long text becomes several sections, buttons go in actions blocks."""
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=part))
                            for part in chunks(slack_text(reply.text), MAX_SECTION)]
-    values = [c for c in reply.choices if c.value.isdigit()]
-    others = [c for c in reply.choices if not c.value.isdigit()]
+    values = [c for c in reply.choices if c.label.isdigit()]
+    others = [c for c in reply.choices if not c.label.isdigit()]
     write_id = "write"
     if _needs_modal(reply):
         spec = reply.accepts

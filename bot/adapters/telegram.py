@@ -35,7 +35,8 @@ from bot.config import Settings
 from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
 from bot.events import Audience, Event, EventKind, Reply, fold
-from core.i18n import LANGUAGES, t
+from core.dialogue import CANT_SAY, parse_vote
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_hint, t
 from storage.people import mark_unreachable
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,17 @@ class TelegramAdapter:
             self._answered[query.id] = None
             if len(self._answered) > 10_000:
                 self._answered.pop(next(iter(self._answered)))
-            self._track(self._answer(query, None, time.monotonic()))
+            self._track(self._answer(query, self._toast(query), time.monotonic()))
+
+    @staticmethod
+    def _toast(query: CallbackQuery) -> str | None:
+        """A vote in a live session is confirmed privately, in the tap's own answer (nobody else sees it)."""
+        vote = parse_vote((query.data or "").removeprefix("v|"))
+        if vote is None:
+            return None
+        lang = language_from_hint(query.from_user.language_code) or DEFAULT_LANGUAGE
+        value = t(lang, "choice.na") if vote[1] == CANT_SAY else vote[1]
+        return t(lang, "session.voted", value=value)
 
     def _process(self, update: Update) -> None:
         """Process a stored update in the background, at most ``CONCURRENT_UPDATES`` at once, in arrival order."""
@@ -254,6 +265,10 @@ class TelegramAdapter:
         if event is None:
             return
         replies = await self.core.handle(event)
+        update = next((r for r in replies if r.in_place), None)
+        if update is not None and await self._edit_in_place(query, update):
+            await self._reply(event, [r for r in replies if r is not update], edited=True)
+            return
         if replies and not any(r.notice or (r.is_error and r.ref is None) for r in replies):
             here = [r for r in replies if r.audience != Audience.PERSON]
             folded = fold(here, self._label(query, event.payload))

@@ -43,8 +43,8 @@ def parse_callback(data: str) -> tuple[str | None, str] | None:
 
 def keyboard(choices: Sequence[Choice], ref: str | None) -> InlineKeyboardMarkup | None:
     """Number buttons five to a row (1–10 in two rows), other choices two to a row."""
-    numbers = [c for c in choices if c.value.isdigit()]
-    others = [c for c in choices if not c.value.isdigit()]
+    numbers = [c for c in choices if c.label.isdigit()]
+    others = [c for c in choices if not c.label.isdigit()]
     rows: list[list[InlineKeyboardButton]] = []
     for group, width in ((numbers, 5), (others, 2)):
         buttons = [InlineKeyboardButton(c.label, callback_data=data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.handlers import actions, contact, coordination, help, onboarding, privacy, results, settings
+from bot.handlers import actions, contact, coordination, help, onboarding, privacy, results, session, settings
 from bot.turn import Turn
 
 Handler = Callable[[Turn, str], Awaitable[None]]
@@ -37,6 +37,8 @@ COMMANDS: dict[str, Handler] = {
     "actions": actions.list_actions,
     "ideas": actions.list_ideas,
     "report": coordination.report,
+    "session": session.session_command,
+    "samtale": session.session_command,
     "rapport": coordination.report,
     "ideer": actions.list_ideas,
 }
