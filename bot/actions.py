@@ -87,8 +87,8 @@ def parse_serves(word: str) -> str | None:
     return word if word in known else None
 
 
-def _field_of(entry: Entry, round_instrument: dict[int, tuple[str, int]]) -> str | None:
-    """The SAMSON field an idea typed after a statement belongs to."""
+def _serves_of(entry: Entry, round_instrument: dict[int, tuple[str, int]]) -> str | None:
+    """What an idea typed after a question serves: its SAMSON field, or the survey factor or barrier."""
     if entry.round_id is None or entry.item_id is None or entry.round_id not in round_instrument:
         return None
     instrument = load_instrument(*round_instrument[entry.round_id])
@@ -96,7 +96,9 @@ def _field_of(entry: Entry, round_instrument: dict[int, tuple[str, int]]) -> str
         section = instrument.section_of(entry.item_id)
     except KeyError:
         return None
-    return section.id if section.role == "field" else None
+    if section.role == "field":
+        return section.id
+    return next((c.id for c in instrument.constructs if c.kind != "index" and entry.item_id in c.items), None)
 
 
 async def visible(session: AsyncSession, partnership: Partnership, *, coordinator: bool,
@@ -175,7 +177,7 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
                      if e.action.id == action.id)
         round_ = await session.get(Round, entry.round_id) if entry.round_id else None
         if round_ is not None:
-            serves = _field_of(entry, {round_.id: (round_.instrument_id, round_.instrument_version)})  # type: ignore[dict-item]
+            serves = _serves_of(entry, {round_.id: (round_.instrument_id, round_.instrument_version)})  # type: ignore[dict-item]
     changed = await register.change(
         session, action, action.version, status=ActionStatus.agreed.value, owner_organisation_id=org.id,
         owner_person_id=owner.id if owner else None, due_on=due_on, serves=serves, agreed_at=utcnow())

@@ -191,3 +191,27 @@ async def test_the_checkin_asks_owners_about_their_actions_and_records_contact_w
         org = await s.get(Organisation, contact.organisation_id)
     assert contact.at <= before - timedelta(days=7) + timedelta(seconds=5)  # "weekly or more": a week ago at most
     assert org.name == "Grønn Vekst AS" and org.contact_due_at is not None  # type: ignore[union-attr]
+
+
+async def test_an_idea_on_a_survey_item_serves_its_success_factor(core, db: Database, seed: Seed, tmp_path) -> None:
+    from bot import round_lifecycle
+    from storage.models import Round
+    from tests.survey_answers import SURVEY, survey_inputs
+
+    coordinator, kari, _ola = await _people(core, seed, tmp_path)
+    async with db.session() as s:
+        partnership = await s.get(Partnership, seed.partnership_id)
+        await round_lifecycle.close(s, partnership, await s.get(Round, seed.round_id))  # type: ignore[arg-type]
+        await round_lifecycle.open_(s, partnership, "survey")  # type: ignore[arg-type]
+        await s.commit()
+    at = next(i for i, item in enumerate(SURVEY.items) if item.id == "q26")
+    await kari.say("/resume", *survey_inputs(likert=4, barrier=50)[:at])
+    out = await kari.say("idea: Bedre oppstartsmøter", "named")
+    assert "Idea saved" in out
+    listing = await coordinator.say("/ideas")
+    assert "Bedre oppstartsmøter (kari)" in listing
+    async with db.session() as s:
+        number = (await s.exec(select(Action).where(Action.text == "Bedre oppstartsmøter"))).one().id
+    await coordinator.say(f"/action agree {number} Grønn Vekst AS 1m")
+    async with db.session() as s:
+        assert (await s.get(Action, number)).serves == "history"  # type: ignore[union-attr]
