@@ -21,11 +21,11 @@ from bot.invitations import Enqueue, default_enqueue
 from core.disclosure import Ledger
 from core.i18n import t
 from core.instrument import Instrument, load_instrument
-from core.report import group_chart, group_drilldown, group_summary
-from core.results import Respondent, Snapshot, snapshot
+from core.report import fmt, group_chart, group_drilldown, group_summary
+from core.results import Respondent, Snapshot, field_scores, snapshot
 from core.survey import side_of_kind
 from core.survey_report import barrier_chart, factor_chart, survey_summary
-from storage import publications
+from storage import publications, rounds
 from storage.channels import bindings
 from storage.models import Partnership, Publication, Round
 from storage.rounds import completed_answers
@@ -70,6 +70,8 @@ class Published:
     round: Round
     publication: Publication
     previous: Snapshot | None
+    companion: Published | None = None
+    """The residents' own result of the same round, when they had their own instrument."""
 
     @cached_property
     def snapshot(self) -> Snapshot:
@@ -108,7 +110,15 @@ async def latest(session: AsyncSession, partnership: Partnership, instrument_id:
     round_ = found[0]
     publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
     assert publication is not None
-    return Published(round_, publication, await _previous(session, round_))
+    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
+
+
+async def _companion(session: AsyncSession, round_: Round) -> Published | None:
+    for companion in await rounds.companions(session, round_):
+        publication = await _shown_of_round(session, companion.id)  # type: ignore[arg-type]
+        if publication is not None:
+            return Published(companion, publication, None)
+    return None
 
 
 async def of_round(session: AsyncSession, round_: Round) -> Published | None:
@@ -116,13 +126,14 @@ async def of_round(session: AsyncSession, round_: Round) -> Published | None:
     publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
     if publication is None:
         return None
-    return Published(round_, publication, await _previous(session, round_))
+    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
 
 
 async def compared_with(session: AsyncSession, published: Published, other: Round) -> Published:
     """``published`` with ``other``'s result as the one to compare (instead of the round before)."""
     earlier = await of_round(session, other)
-    return Published(published.round, published.publication, earlier.snapshot if earlier else None)
+    return Published(published.round, published.publication, earlier.snapshot if earlier else None,
+                     published.companion)
 
 
 async def of_publication(session: AsyncSession, publication: Publication) -> Published | None:
@@ -130,7 +141,7 @@ async def of_publication(session: AsyncSession, publication: Publication) -> Pub
     round_ = await session.get(Round, publication.round_id)
     if round_ is None:
         return None
-    return Published(round_, publication, await _previous(session, round_))
+    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
 
 
 async def result_replies(
@@ -162,11 +173,31 @@ async def result_replies(
     summary = chart.alt_text + "\n\n" + group_summary(instrument, snap, lang, published.previous)
     if agreed:
         summary += "\n\n" + "\n".join(agreed)
-    return [
+    replies = [
         Reply(title, image=chart.png, image_name=chart.filename, image_alt=chart.alt_text, key=key,
               audience=audience),
         Reply(summary, thread=key, audience=audience),
     ]
+    return replies + await _residents_replies(instrument, published, lang, key, audience)
+
+
+async def _residents_replies(partners: Instrument, published: Published, lang: str, key: str,
+                             audience: Audience) -> list[Reply]:
+    """How residents see it, beside how partners see it: their own chart, and the fields side by side."""
+    companion = published.companion
+    if companion is None or not companion.snapshot.any_shown:
+        return []
+    instrument = load_instrument(companion.round.instrument_id, companion.round.instrument_version)
+    title = t(lang, "residents.chart_title", round=companion.round.title)
+    chart = await asyncio.to_thread(group_chart, instrument, companion.snapshot, lang, title)
+    theirs, ours = field_scores(instrument, companion.snapshot), field_scores(partners, published.snapshot)
+    lines = [t(lang, "residents.side_by_side", n=companion.snapshot.respondents)]
+    for section in partners.fields:
+        lines.append(t(lang, "residents.field_line", field=section.title.get(lang), partners=fmt(lang, ours.get(section.id)),
+                       residents=fmt(lang, theirs.get(section.id))))
+    return [Reply(title, image=chart.png, image_name="samson-residents.png", image_alt=chart.alt_text, thread=key,
+                  audience=audience),
+            Reply(chart.alt_text + "\n\n" + "\n".join(lines), thread=key, audience=audience)]
 
 
 async def _survey_replies(

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
 from bot.invitations import Enqueue, default_enqueue, invite_members
+from core.instrument import InstrumentError, load_instrument
 from storage import rounds
 from storage.channels import bindings
 from storage.models import Partnership, Publication, Round
@@ -29,9 +30,32 @@ async def open_(
 
     ``schedule`` is ``opened_at``, ``closes_at`` and ``period`` for scheduled rounds (check-ins).
     """
-    round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=audience,
+    residents = _residents_instrument(instrument_id, audience)
+    if residents and audience == "residents":  # residents only: their own instrument, nothing for partners
+        instrument_id, residents = residents, None
+    main_audience = "partners" if residents else audience
+    round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=main_audience,
                                      **schedule)  # type: ignore[arg-type]
-    return round_, await invite_members(session, round_, enqueue)
+    invited = await invite_members(session, round_, enqueue)
+    if residents:
+        companion = await rounds.open_round(session, partnership, residents, title=round_.title, audience="residents",
+                                            parent=round_)
+        invited += await invite_members(session, companion, enqueue)
+    return round_, invited
+
+
+def _residents_instrument(instrument_id: str, audience: str) -> str | None:
+    """The instrument residents answer in a round of ``instrument_id`` for them, if it has one of its own."""
+    if audience not in ("all", "residents"):
+        return None
+    companion = load_instrument(instrument_id).for_residents
+    if companion is None:
+        return None
+    try:
+        load_instrument(companion)
+    except InstrumentError:
+        return None
+    return companion
 
 
 @dataclass(frozen=True)
@@ -49,7 +73,11 @@ class Closed:
 async def close(
     session: AsyncSession, partnership: Partnership, round_: Round, *, enqueue: Enqueue | None = None
 ) -> Closed:
-    """Close a round, publish its result and decide the messages that follow."""
+    """Close a round (and its residents' companion), publish the results and decide the messages that follow."""
+    for companion in await rounds.companions(session, round_):
+        if companion.status == "open":
+            await rounds.close_round(session, companion)
+            await publishing.publish(session, partnership, companion, "closed")
     await rounds.close_round(session, round_)
     publication = await publishing.publish(session, partnership, round_, "closed")
     assert publication is not None

@@ -124,7 +124,7 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._socket_mode is not None:
-            await self._socket_mode.close_async()
+            await _close_socket_mode(self._socket_mode)
         if self.web is not None:
             await self.web.stop()  # waits for open requests
         if self.telegram is not None:
@@ -150,3 +150,19 @@ class Runtime:
             log.warning("stopping: finishing work in flight")
         finally:
             await self.stop()
+
+
+async def _close_socket_mode(handler: object) -> None:
+    """Close Socket Mode; the SDK's own tasks are cancelled and settled first, or one of them may go on
+    reconnecting against the closed session forever (python-slack-sdk issue 1913)."""
+    client = getattr(handler, "client", None)
+    tasks = [task for name in ("current_session_monitor", "message_processor", "message_receiver")
+             if isinstance(task := getattr(client, name, None), asyncio.Future) and not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=3)
+    try:
+        await asyncio.wait_for(handler.close_async(), timeout=5)  # type: ignore[attr-defined]
+    except TimeoutError:
+        log.warning("closing Socket Mode took too long; going on")

@@ -12,6 +12,8 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core.script import families, use_fonts
+
 SERIES_COLOURS = ("#1f5f8b", "#c2571a", "#5b8c3a")
 WIDTH_INCHES = 8.0
 ROW_INCHES = 0.34
@@ -39,6 +41,7 @@ class BarSpec:
     decimal_comma: bool = False
     note: str = ""
     dpi: int = DPI
+    rtl: bool = False
 
 
 def _fmt(value: float, spec: BarSpec) -> str:
@@ -52,6 +55,7 @@ def render_bars(spec: BarSpec) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_fonts()
     if not spec.rows or not spec.series:
         raise ValueError("a bar chart needs rows and at least one series")
     if any(not row.heading and len(row.values) != len(spec.series) for row in spec.rows):
@@ -82,7 +86,7 @@ def render_bars(spec: BarSpec) -> bytes:
                     color=SERIES_COLOURS[s % len(SERIES_COLOURS)])
             ax.text(value + span * 0.01, offset, _fmt(value, spec), va="center", fontsize=7.5, color="#333333")
     ax.set_yticks(range(n_rows))
-    ax.set_yticklabels(labels, fontsize=8.5)
+    ax.set_yticklabels(labels, fontsize=8.5, fontfamily=families(spec.rtl))
     for tick, row in zip(ax.get_yticklabels(), spec.rows, strict=True):
         if row.heading:
             tick.set_fontweight("bold")
@@ -92,15 +96,17 @@ def render_bars(spec: BarSpec) -> bytes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    figure.suptitle(spec.title, fontsize=12, y=1 - 0.12 / height, va="top")
+    figure.suptitle(spec.title, fontsize=12, y=1 - 0.12 / height, va="top", fontfamily=families(spec.rtl))
     if len(spec.series) > 1:
         from matplotlib.patches import Patch
 
-        handles = [Patch(color=SERIES_COLOURS[s % len(SERIES_COLOURS)], label=name) for s, name in enumerate(spec.series)]
-        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.3, 1.01), ncol=len(spec.series), fontsize=8,
-                  frameon=False)
+        handles = [Patch(color=SERIES_COLOURS[s % len(SERIES_COLOURS)], label=name)
+                   for s, name in enumerate(spec.series)]
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.3, 1.01), ncol=len(spec.series), frameon=False,
+                  prop={"family": families(spec.rtl), "size": 8})
     if spec.note:
-        figure.text(0.02, 0.15 / height, spec.note, fontsize=7.5, color="#555555")
+        figure.text(0.02, 0.15 / height, spec.note, fontsize=7.5, color="#555555",
+                    fontfamily=families(spec.rtl))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

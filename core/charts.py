@@ -16,6 +16,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.script import families, use_fonts
+
 if TYPE_CHECKING:  # matplotlib and numpy load on the first chart, not at start (memory of an idle bot)
     from matplotlib.figure import Figure
 
@@ -40,6 +42,8 @@ class SpiderSpec:
     previous_label: str = ""
     scale_min: float = 0.0
     scale_max: float = 10.0
+    rtl: bool = False
+    """The texts are right to left (Arabic): shaped before drawing."""
 
 
 def _closed(values: tuple[float | None, ...], angles: list[float]) -> tuple[list[float], list[float]]:
@@ -50,10 +54,11 @@ def _closed(values: tuple[float | None, ...], angles: list[float]) -> tuple[list
 class _Template:
     """A reusable figure for one axis layout: only data, title and legend change."""
 
-    def __init__(self, axes: tuple[str, ...], scale_min: float, scale_max: float) -> None:
+    def __init__(self, axes: tuple[str, ...], scale_min: float, scale_max: float, rtl: bool = False) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        use_fonts()
         self.figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
         n = len(axes)
@@ -68,13 +73,15 @@ class _Template:
         ax.set_yticks(ticks)
         ax.set_yticklabels([str(v) for v in ticks], fontsize=7, color="#666666")
         ax.set_xticks(self.angles)
-        ax.set_xticklabels(["\n".join(textwrap.wrap(a, 16, break_long_words=False)) or a for a in axes], fontsize=9)
+        ax.set_xticklabels(["\n".join(textwrap.wrap(a, 16, break_long_words=False)) or a for a in axes],
+                           fontsize=9, fontfamily=families(rtl))
         ax.tick_params(axis="x", pad=10)
         ax.grid(color="#cccccc", linewidth=0.6)
         ax.spines["polar"].set_color("#bbbbbb")
         self.ax = ax
         self.artists: list = []
-        self.title = self.figure.suptitle("", fontsize=12, y=0.975)
+        self.title = self.figure.suptitle("", fontsize=12, y=0.975, fontfamily=families(rtl))
+        self.rtl = rtl
         self.lock = threading.Lock()
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
@@ -88,17 +95,21 @@ class _Template:
             old_legend.remove()
         if spec.weighting is not None:
             xs, ys = _closed(spec.weighting, self.angles)
-            self.artists += ax.fill(xs, ys, color=WEIGHT_COLOUR, alpha=0.35, label=spec.weighting_label, zorder=1)
+            self.artists += ax.fill(xs, ys, color=WEIGHT_COLOUR, alpha=0.35, label=spec.weighting_label,
+                                    zorder=1)
         if spec.previous is not None:
             xs, ys = _closed(spec.previous, self.angles)
             self.artists += ax.plot(
-                xs, ys, color=PREVIOUS_COLOUR, linewidth=1.6, linestyle="--", label=spec.previous_label, zorder=2
+                xs, ys, color=PREVIOUS_COLOUR, linewidth=1.6, linestyle="--", label=spec.previous_label,
+                zorder=2
             )
         xs, ys = _closed(spec.scores, self.angles)
-        self.artists += ax.plot(xs, ys, color=SCORE_COLOUR, linewidth=2.4, label=spec.score_label, zorder=3)
+        self.artists += ax.plot(xs, ys, color=SCORE_COLOUR, linewidth=2.4, label=spec.score_label,
+                                zorder=3)
         self.artists += ax.plot(xs[:-1], ys[:-1], "o", color=SCORE_COLOUR, markersize=4, zorder=4)
         self.title.set_text(spec.title)
-        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, fontsize=8, frameon=False)
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, frameon=False,
+                           prop={"family": families(self.rtl), "size": 8})
         self.canvas.restore_region(self.background)
         for artist in self.artists:
             ax.draw_artist(artist)
@@ -120,7 +131,7 @@ _CACHE_SIZE = 256
 
 
 def _template(spec: SpiderSpec) -> _Template:
-    key = (spec.axes, spec.scale_min, spec.scale_max)
+    key = (spec.axes, spec.scale_min, spec.scale_max, spec.rtl)
     with _templates_lock:
         template = _templates.get(key)
         if template is None:
@@ -160,7 +171,7 @@ def render_spider_at(spec: SpiderSpec, dpi: int) -> bytes:
 
 def spider_figure(spec: SpiderSpec) -> Figure:
     """A fresh figure for ``spec`` (for inspection in tests and tools)."""
-    template = _Template(spec.axes, spec.scale_min, spec.scale_max)
+    template = _Template(spec.axes, spec.scale_min, spec.scale_max, spec.rtl)
     template.render(spec)
     return template.figure
 

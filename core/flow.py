@@ -20,6 +20,7 @@ PAUSE = {"pause", "/pause", "quit", "/quit", "stop", "stopp", "avslutt", "avslut
 CANT_SAY = {"na", "?", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"}
 SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"}
 IDEA = {"idea", "/idea", "idé", "ide", "💡"}
+EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"}
 IDEA_PREFIXES = ("idea:", "idé:", "ide:")
 SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
 
@@ -200,6 +201,8 @@ def question(instrument: Instrument, state: FlowState, ctx: FlowContext, *, head
         spec = InputSpec("text", can_skip=item.optional, max_length=item.max_length)
     if item.action_idea:
         choices.append(Choice("idea", t(lang, "choice.idea")))
+    if item.explain:
+        choices.append(Choice("explain", t(lang, "choice.explain")))
     if state.position > 0:
         choices.append(Choice("back", t(lang, "choice.back")))
     choices.append(Choice("pause", t(lang, "choice.pause")))
@@ -362,6 +365,9 @@ def advance(instrument: Instrument, state: FlowState, raw: str, ctx: FlowContext
             back = replace(state, awaiting_idea=False)
             return Step(back, [question(instrument, back, ctx, header=False)])
         return _save_idea(instrument, state, ctx, raw)
+
+    if item.explain and norm in EXPLAIN:
+        return Step(state, [Prompt("ℹ " + item.explain.get(lang)), question(instrument, state, ctx, header=False)])
 
     if item.action_idea:
         if norm in IDEA:

@@ -1,11 +1,14 @@
 """User-facing strings in every configured language (``core/locales/languages.yaml``).
 
-All strings live in ``core/locales/messages.yaml`` as ``key: {code: text, …}``; a key
-missing a required language, or naming an unknown one, fails on load.
+All strings live in ``core/locales/messages.yaml`` as ``key: {code: text, …}`` (the
+required languages), and in ``core/locales/messages.<code>.yaml`` as ``key: text`` for
+each further language. A key missing a required language, naming an unknown language
+or key, or with other ``{placeholders}`` than the English text, fails on load.
 """
 
 from __future__ import annotations
 
+import string
 from functools import cache
 from pathlib import Path
 
@@ -24,20 +27,60 @@ def catalogue() -> dict[str, dict[str, str]]:
     """Every message, validated: each key has a text in every required language, and no unknown one."""
     data = yaml.safe_load(_MESSAGES.read_text(encoding="utf-8"))
     for key, texts in data.items():
+        for lang, text in (texts.items() if isinstance(texts, dict) else ()):
+            if isinstance(text, dict) and "other" not in text:
+                raise ValueError(f"{_MESSAGES.name}: message '{key}' ({lang}) has plural forms but no 'other'")
         missing = [lang for lang in REQUIRED if not (isinstance(texts, dict) and texts.get(lang))]
         if missing:
             raise ValueError(f"{_MESSAGES.name}: message '{key}' lacks {', '.join(missing)}")
         unknown = sorted(set(texts) - set(LANGUAGES))
         if unknown:
             raise ValueError(f"{_MESSAGES.name}: message '{key}' has unknown language {', '.join(unknown)}")
+    for lang in LANGUAGES:
+        extra = _MESSAGES.with_name(f"messages.{lang}.yaml")
+        if not extra.exists():
+            continue
+        for key, text in (yaml.safe_load(extra.read_text(encoding="utf-8")) or {}).items():
+            if key not in data:
+                raise ValueError(f"{extra.name}: unknown message '{key}'")
+            if isinstance(text, dict) and "other" in text:
+                forms = list(text.values())
+            elif isinstance(text, str) and text.strip():
+                forms = [text]
+            else:
+                raise ValueError(f"{extra.name}: message '{key}' is empty")
+            english = data[key][FALLBACK]
+            expected = placeholders(english["other"] if isinstance(english, dict) else english)
+            main = text["other"] if isinstance(text, dict) else text
+            if placeholders(main) != expected or any(not placeholders(form) <= expected for form in forms):
+                raise ValueError(f"{extra.name}: message '{key}' has other placeholders than the English text "
+                                 f"{sorted(expected)}")
+            data[key][lang] = text
     return data
 
 
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a text fills in."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
 def t(lang: str, key: str, **params: object) -> str:
-    """The message ``key`` in ``lang`` with ``params`` filled in."""
+    """The message ``key`` in ``lang`` with ``params`` filled in; plural forms follow ``n`` by the language's rules."""
     texts = catalogue()[key]
     text = texts.get(lang) or texts[FALLBACK]
+    if isinstance(text, dict):
+        text = text.get(plural_category(lang, params.get("n", 0))) or text["other"]
     return text.format(**params) if params else text
+
+
+def plural_category(lang: str, n: object) -> str:
+    """The CLDR plural category of ``n`` in ``lang`` (one, few, many, other …), by Babel."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(lang).plural_form(n if isinstance(n, int | float) else 0)
+    except (ValueError, TypeError, LookupError):
+        return "other"
 
 
 def language_from_hint(hint: str | None) -> str | None:

@@ -134,6 +134,8 @@ class Item(_Strict):
     """For weighting items: the value whose importance this item asks for."""
     action_idea: bool = False
     """Offer an optional idea for action after this item."""
+    explain: Text | None = None
+    """One plain sentence saying what the statement means, behind an "explain" button."""
     number: int | None = Field(default=None, ge=1)
     """The item's number in the source questionnaire (the survey's 1–82)."""
     reverse: bool = False
@@ -213,8 +215,10 @@ class Instrument(_Strict):
     sections: list[Section] = Field(min_length=1)
     field_size: tuple[int, int] = (6, 9)
     """How many statements a field section must hold."""
-    audience: Literal["any", "partners"] = "any"
-    """Who a round of it may be opened for; "partners" keeps residents out."""
+    audience: Literal["any", "partners", "residents"] = "any"
+    """Who answers it: anyone, partners only (the survey), or residents (their own instrument)."""
+    for_residents: str | None = None
+    """The instrument residents answer instead in a round of this one (SAMSON: ``residents``)."""
     breakdown: Literal["kind", "side"] = "kind"
     """How group results are broken down: by organisation kind, or by side of the table."""
     research_consent: Text | None = None

@@ -26,6 +26,10 @@ class Language(BaseModel):
     required: bool = False
     hints: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    rtl: bool = False
+    """Written right to left (Arabic): charts shape and order its text."""
+    reviewed: bool = True
+    """False until a native speaker has reviewed its texts; coordinators see it, residents never do."""
 
 
 def _load() -> tuple[Language, ...]:
@@ -45,3 +49,5 @@ LANGUAGE_NAMES: dict[str, str] = {language.code: language.name for language in C
 HINTS: dict[str, str] = {hint: language.code for language in CONFIGURED for hint in (language.code, *language.hints)}
 ALIASES: dict[str, str] = {alias.lower(): language.code for language in CONFIGURED
                            for alias in (language.code, language.name, *language.aliases)}
+RTL: frozenset[str] = frozenset(language.code for language in CONFIGURED if language.rtl)
+UNREVIEWED: tuple[str, ...] = tuple(language.code for language in CONFIGURED if not language.reviewed)

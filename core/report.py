@@ -9,6 +9,7 @@ from core.charts import DPI, SpiderSpec, render_spider_at
 from core.disclosure import Reason
 from core.i18n import t
 from core.instrument import Instrument
+from core.languages import RTL
 from core.results import (
     Snapshot,
     field_scores,
@@ -84,6 +85,7 @@ def _spider(
         weighting_label=t(lang, "chart.weighting"),
         previous=_ordered(previous, keys) if previous else None,
         previous_label=t(lang, "chart.previous"),
+        rtl=lang in RTL,
     )
     listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
     parts = [intro, listing + ".", _extremes(labels, {k: scores.get(k) for k in keys}, lang)]

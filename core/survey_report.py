@@ -8,6 +8,7 @@ from __future__ import annotations
 from core.bar_charts import DPI, BarRow, BarSpec, render_bars
 from core.i18n import t
 from core.instrument import Instrument
+from core.languages import RTL
 from core.report import Chart, fmt, withheld_reason
 from core.results import Snapshot, withheld_count
 from core.survey import SIDE_ORDER, Score, gaps, group_scores, scale_range, side_scores
@@ -60,7 +61,7 @@ def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str, 
                 rows.append(BarRow(construct.label.get(lang), tuple(_mean(col[construct.id]) for col in columns)))
     low, high = _range(instrument, "factor")
     spec = BarSpec(f"{title}\n{t(lang, 'survey.factors')}", tuple(rows), series, low, high, lang in ("nb", "sv"),
-                   t(lang, "survey.factor_note", low=low, high=high), dpi)
+                   t(lang, "survey.factor_note", low=low, high=high), dpi, lang in RTL)
     labels = {c.id: c.label.get(lang) for c in instrument.constructs_of("factor")}
     alt = t(lang, "survey.alt_factors", title=title, n=len(labels), categories=len(instrument.categories),
             low=low, high=high, series=" / ".join(series))
@@ -76,7 +77,7 @@ def barrier_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str,
     rows = tuple(BarRow(c.label.get(lang), tuple(_mean(col[c.id]) for col in columns)) for c in constructs)
     low, high = _range(instrument, "barrier")
     spec = BarSpec(f"{title}\n{t(lang, 'survey.barriers')}", rows, series, low, high, lang in ("nb", "sv"),
-                   t(lang, "survey.barrier_note", low=low, high=high), dpi)
+                   t(lang, "survey.barrier_note", low=low, high=high), dpi, lang in RTL)
     listing = "; ".join(
         f"{c.label.get(lang)} " + " / ".join(_value(lang, col[c.id], True) for col in columns) for c in constructs)
     alt = t(lang, "survey.alt_barriers", title=title, n=len(constructs), low=low, high=high,

@@ -189,6 +189,8 @@ class Round(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=16)
     """For scheduled rounds: the period it belongs to, e.g. '2027-02'; one round per period."""
     closed_at: datetime | None = _ts(nullable=True)
+    parent_round_id: int | None = Field(default=None, foreign_key="round.id")
+    """For the residents' companion of a SAMSON round: that round (opened and closed with it)."""
 
 
 class Response(SQLModel, table=True):

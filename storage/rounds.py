@@ -36,7 +36,7 @@ class RoundError(ValueError):
 async def open_round(
     session: AsyncSession, partnership: Partnership, instrument_id: str = "samson",
     *, title: str | None = None, audience: str = "all", opened_at: datetime | None = None,
-    closes_at: datetime | None = None, period: str | None = None,
+    closes_at: datetime | None = None, period: str | None = None, parent: Round | None = None,
 ) -> Round:
     """Open a new round of an instrument; only one may be open per instrument.
 
@@ -47,6 +47,8 @@ async def open_round(
         if audience == "residents":
             raise RoundError(f"{instrument_id} is for partners only; residents cannot be invited to it")
         audience = "partners"
+    if instrument.audience == "residents":
+        audience = "residents"
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current and audience != SESSION:  # a live dialogue session may run beside an open round
         raise RoundError(f"round {current[0].number} of {instrument_id} is already open (id {current[0].id})")
@@ -68,6 +70,7 @@ async def open_round(
         opened_at=opened_at or utcnow(),
         closes_at=closes_at,
         period=period,
+        parent_round_id=parent.id if parent else None,
     )
     session.add(round_)
     await session.flush()
@@ -314,3 +317,8 @@ async def latest_closed_rounds(session: AsyncSession, instrument_id: str) -> lis
         .order_by(Partnership.name)
     )
     return [(r, p) for r, p in (await session.exec(query)).all()]
+
+
+async def companions(session: AsyncSession, round_: Round) -> list[Round]:
+    """The rounds opened with ``round_`` for residents (their own instrument)."""
+    return list((await session.exec(select(Round).where(Round.parent_round_id == round_.id))).all())

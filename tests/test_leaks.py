@@ -93,7 +93,7 @@ async def test_one_numeric_answer_among_cant_say_is_not_shown_or_quoted(user, se
     await join(u, seed.codes["kommune"])
     out = await u.say("/group")
     assert "Group profile over 3 responses" in out
-    assert "1 statement(s) not shown. Too few answers to show" in out
+    assert "1 statement not shown. Too few answers to show" in out  # plural rules: no "(s)"
     assert "Regular contact" not in out.split("Weakest sub-themes:")[1].split("\n")[0]
     async with db.session() as s:
         question = await summaries.discussion(s, await s.get(Partnership, seed.partnership_id), "en")
