@@ -20,6 +20,7 @@ from bot.cli_support import run_in_session as _run
 from bot.cli_survey import export, survey_app
 from bot.config import Settings
 from core.instrument import InstrumentError, bundled_files, load_instrument_file
+from core.languages import UNREVIEWED
 from storage.db import Database
 from storage.models import OrgKind, Role
 
@@ -501,7 +502,10 @@ def instruments_check(files: Annotated[list[Path] | None, typer.Argument(help="F
         try:
             instrument = load_instrument_file(path)
             typer.echo(f"ok  {path.parent.name}/{path.name}: {instrument.id} v{instrument.version}, "
-                       f"{len(instrument.all_items)} items")
+                       f"{len(instrument.all_items)} items, languages {', '.join(instrument.title.languages)}")
+            unreviewed = [lang for lang in instrument.title.languages if lang in UNREVIEWED]
+            if unreviewed:
+                typer.echo(f"    not yet reviewed by a native speaker: {', '.join(unreviewed)}")
         except (InstrumentError, OSError) as exc:
             failed = True
             typer.secho(f"bad {exc}", fg=typer.colors.RED, err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -106,6 +106,9 @@ class Turn:
             self.replies.append(Reply(text=self.t("dm_sent"), audience=where))
         if self.held_back:
             self.replies.append(Reply(text=self.t("private.continue", link=self.private_link()), audience=where))
+        if self.person.text_only:  # the person's own messages carry each chart's text alternative instead
+            self.replies = [_as_text(r) if r.image is not None and (self.event.private or r.audience == Audience.PERSON)
+                            else r for r in self.replies]
         return self.replies
 
     async def enqueue(self, key: str, **fields: object) -> bool:
@@ -120,3 +123,10 @@ class Turn:
             return await get_partnership(self.session, self.identity.current_partnership_id)
         found = await memberships(self.session, self.person.id)  # type: ignore[arg-type]
         return found[0][1] if found else None
+
+
+def _as_text(reply: Reply) -> Reply:
+    """A reply with an image as text only: its text, then the image's text alternative."""
+    alt = reply.image_alt or ""
+    text = reply.text if alt and alt in reply.text else "\n\n".join(part for part in (reply.text, alt) if part)
+    return replace(reply, text=text, image=None, image_name=None, image_alt=None)

@@ -118,6 +118,8 @@ class Person(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     consent_at: datetime | None = _ts(nullable=True)
     snoozed_until: datetime | None = _ts(nullable=True)
+    text_only: bool = Field(default=False)
+    """Send no images to this person: each chart comes as its text alternative (/textonly)."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, Handler] = {
     "kontakt": contact.contact,
     "snooze": contact.snooze,
     "set": settings.set_command,
+    "textonly": settings.text_only,
     "schedule": settings.schedule,
     "action": actions.action_command,
     "tiltak": actions.action_command,

@@ -109,3 +109,14 @@ async def schedule(turn: Turn, args: str) -> None:
     partnership = await coordinator_partnership(turn)
     if partnership is not None:
         turn.say(describe(partnership, utcnow()))
+
+
+async def text_only(turn: Turn, args: str) -> None:
+    """``/textonly [on|off]``: charts come as their text alternative, with no images (toggles without an argument)."""
+    word = args.strip().lower()
+    if word not in ("", "on", "off", "på", "av"):
+        turn.say(turn.t("textonly.usage"), is_error=True)
+        return
+    turn.person.text_only = (not turn.person.text_only) if not word else word in ("on", "på")
+    turn.session.add(turn.person)
+    turn.say(turn.t("textonly.on" if turn.person.text_only else "textonly.off"))

@@ -1,0 +1,93 @@
+"""Residents as full participants on Telegram: three residents in Arabic, Somali and Ukrainian answer their own
+instrument, and their voice is published beside the partners' profile."""
+
+from __future__ import annotations
+
+from bot import round_lifecycle
+from bot.runtime import Runtime
+from core.i18n import t
+from core.instrument import load_instrument
+from core.languages import LANGUAGE_NAMES
+from storage.db import Database
+from storage.models import Partnership, Round
+from storage.partnerships import add_organisation, create_invite, create_partnership
+from tests.fakes.telegram_api import FakeTelegram
+from tests.seeding import completed_person
+from tests.test_telegram import PNG, settings, tap_next
+
+RESIDENTS = load_instrument("residents")
+
+
+async def _seed(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Øst", k=3, lang="en")
+        residents = await add_organisation(s, p, "Innbyggere på Øst", "residents")
+        kommune = await add_organisation(s, p, "Øst kommune", "municipality")
+        await create_invite(s, p, organisation=residents, role="resident", code="BO-1")
+        round_, _ = await round_lifecycle.open_(s, p, "samson", title="Spring 2027", audience="all")
+        for n in range(3):
+            await completed_person(s, round_, kommune.id, f"Partner {n}", seed=n)
+        await s.commit()
+    await db.close()
+
+
+async def test_residents_answer_in_their_languages_and_are_shown_beside_the_partners(db_url: str) -> None:
+    await _seed(db_url)
+    fake = await FakeTelegram().start()
+    runtime = Runtime(settings(fake, db_url))
+    await runtime.start()
+    try:
+        people = {7001: "ar", 7002: "so", 7003: "uk"}
+        for uid, lang in people.items():
+            user = fake.user(uid, f"Resident {lang}", language_code=lang)
+            fake.say(user, "/start BO-1")
+            consent = await fake.wait_for(lambda u=uid: fake.last_keyboard(u))
+            assert t(lang, "consent.ask") in consent.text  # from the first message, in the Telegram client's language
+            await tap_next(fake, user, "consent_yes")
+            choices = [b["text"] for row in fake.last_keyboard(uid).keyboard for b in row]
+            assert choices[0] == LANGUAGE_NAMES[lang] and "العربية" in choices and "ትግርኛ" in choices  # preselected
+            await tap_next(fake, user, lang)
+            question = fake.last_keyboard(uid)
+            assert RESIDENTS.items[0].wording(lang) in question.text and "(1 " in question.text
+            labels = [b["text"] for row in question.keyboard for b in row]
+            assert labels[:10] == [str(v) for v in range(1, 11)]  # buttons for everything
+            assert t(lang, "choice.na") in labels and t(lang, "choice.explain") in labels
+            await tap_next(fake, user, "explain")
+            assert any(RESIDENTS.items[0].explain.get(lang) in s.text for s in fake.to(uid))  # type: ignore[union-attr]
+            for n, _item in enumerate(RESIDENTS.items):
+                last = n == len(RESIDENTS.items) - 1
+                await tap_next(fake, user, str(5 + n % 4), until="✅" if last else None)
+
+        db = Database(db_url)
+        async with db.session() as s:
+            partnership = await s.get(Partnership, 1)
+            parent = await s.get(Round, 1)
+            await round_lifecycle.close(s, partnership, parent)  # type: ignore[arg-type]
+            await s.commit()
+        await db.close()
+
+        fake.say(fake.user(7001, "Resident ar", language_code="ar"), "/group")
+        photos = await fake.wait_for(lambda: (found := [s for s in fake.to(7001) if s.photo]) and len(found) >= 3
+                                     and found)
+        assert all(p.photo.startswith(PNG) for p in photos)  # their own profile, the group's, and the residents'
+        text = "\n".join(s.text for s in fake.to(7001))
+        assert t("ar", "residents.side_by_side", n=3) in text
+        assert not fake.errors
+    finally:
+        await runtime.stop()
+        await fake.stop()
+
+
+async def test_text_only_sends_each_chart_as_its_description(core, seed, user) -> None:
+    from tests.conftest import full_answers, join
+
+    u = user("tekst")
+    await join(u, seed.codes["kommune"])
+    out = await u.say("pause", "/textonly")
+    assert "text only, no images" in out
+    out = await u.say("/resume", *full_answers(2))
+    assert "[chart:" not in out and "Spider chart" in out  # the profile as words
+    assert "Images are back on" in await u.say("/textonly off")
+    assert "[chart:" in await u.say("/results")
