@@ -51,6 +51,8 @@ def _extremes(labels: dict[str, str], values: Mapping[str, float | None], lang: 
         return t(lang, "report.no_scores")
     high = max(scored, key=lambda kv: kv[1])
     low = min(scored, key=lambda kv: kv[1])
+    if len(scored) > 1 and high[1] == low[1]:
+        return t(lang, "report.all_equal", value=fmt(lang, high[1]))
     return t(
         lang, "report.extremes",
         high=labels[high[0]], high_value=fmt(lang, high[1]),

@@ -8,8 +8,13 @@ SESSION = "session"
 """The audience of a live dialogue session's round: voted on in a channel, never answered privately."""
 
 
-def may_answer(role: str, audience: str) -> bool:
-    """Whether a member with ``role`` may answer a round for ``audience`` (coordinators may answer any)."""
+def may_answer(role: str, audience: str, companion: bool = False) -> bool:
+    """Whether a member with ``role`` may answer a round for ``audience`` (coordinators may answer any).
+
+    A ``companion`` round (the residents' own instrument beside a partners' round) is for residents only.
+    """
+    if companion:
+        return role == RESIDENT
     if audience == SESSION:
         return False
     if audience == "all":

@@ -125,7 +125,7 @@ def test_instruments_are_loaded_by_id_and_version(tmp_path) -> None:
     assert load_instrument("survey").version == max(versions("survey"))
     with pytest.raises(InstrumentError, match="instrument 'samson' has no version 9"):
         load_instrument("samson", 9)
-    with pytest.raises(InstrumentError, match="unknown instrument 'nope' \\(known: checkin, samson, survey\\)"):
+    with pytest.raises(InstrumentError, match="unknown instrument 'nope' \\(known: checkin, residents, samson, survey\\)"):
         load_instrument("nope")
     assert [f"{p.parent.name}/{p.name}" for p in bundled_files()] == [
-        "checkin/v1.yaml", "checkin/v2.yaml", "samson/v1.yaml", "survey/v1.yaml"]
+        "checkin/v1.yaml", "checkin/v2.yaml", "residents/v1.yaml", "samson/v1.yaml", "survey/v1.yaml"]

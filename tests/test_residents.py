@@ -72,8 +72,8 @@ async def test_residents_answer_in_their_languages_and_are_shown_beside_the_part
         photos = await fake.wait_for(lambda: (found := [s for s in fake.to(7001) if s.photo]) and len(found) >= 3
                                      and found)
         assert all(p.photo.startswith(PNG) for p in photos)  # their own profile, the group's, and the residents'
-        text = "\n".join(s.text for s in fake.to(7001))
-        assert t("ar", "residents.side_by_side", n=3) in text
+        side_by_side = t("ar", "residents.side_by_side", n=3)
+        await fake.wait_for(lambda: any(side_by_side in s.text for s in fake.to(7001)))
         assert not fake.errors
     finally:
         await runtime.stop()

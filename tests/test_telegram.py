@@ -96,7 +96,7 @@ async def test_resident_joins_by_deep_link_in_swedish_and_completes_a_round(bot,
     fake.say(sara, "/start BO-1")
     consent = await fake.wait_for(lambda: fake.last_keyboard(1001))
     texts = "\n".join(s.text for s in fake.to(1001))
-    assert "Hej!" in texts and "Integritet" in texts and "Godkänner du detta?" in consent.text
+    assert "Hej!" in texts and "Så hanterar vi dina uppgifter" in texts and "Godkänner du detta?" in consent.text
     await tap_next(fake, sara, "consent_yes")
     language = fake.last_keyboard(1001)
     assert [b["text"] for row in language.keyboard for b in row][0] == "Svenska"

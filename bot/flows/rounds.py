@@ -43,7 +43,7 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
         return []
     found = []
     for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
-        if not may_answer(membership.role, round_.audience):
+        if not may_answer(membership.role, round_.audience, round_.parent_round_id is not None):
             continue
         response = (
             await turn.session.exec(

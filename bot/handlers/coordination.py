@@ -95,7 +95,8 @@ async def round_command(turn: Turn, args: str) -> None:
         turn.outbox_written = turn.outbox_written or invited > 0
         turn.say(turn.t("round.opened", number=round_.number, title=round_.title, invited=invited))
         return
-    current = await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
+    current = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
+               if r.parent_round_id is None]  # a residents' companion round closes with its partners' round
     if instrument is None:  # without a name: the one open round, SAMSON first; a scheduled check-in only by name
         current = sorted((r for r in current if r.instrument_id != "checkin"), key=lambda r: r.instrument_id != "samson")
         if len(current) > 1:
