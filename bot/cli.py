@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli_assist import assist, paper
 from bot.cli_report import report
 from bot.cli_support import LangOption, language_or_exit
 from bot.cli_support import run_in_session as _run
@@ -40,6 +41,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(survey_app, name="survey")
 app.command()(export)
 app.command()(report)
+app.command()(assist)
+app.command()(paper)
 
 PartnershipArg = Annotated[str, typer.Argument(help="Partnership slug or id.")]
 

@@ -91,3 +91,52 @@ async def test_text_only_sends_each_chart_as_its_description(core, seed, user) -
     assert "[chart:" not in out and "Spider chart" in out  # the profile as words
     assert "Images are back on" in await u.say("/textonly off")
     assert "[chart:" in await u.say("/results")
+
+
+def test_a_coordinator_answers_with_a_resident_and_prints_the_paper_form(db_url: str, tmp_path, monkeypatch) -> None:
+    import asyncio
+
+    import pypdf
+    from sqlmodel import select
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from storage.models import Answer, Person, Response
+
+    async def prepare() -> None:
+        db = Database(db_url)
+        await db.migrate()
+        async with db.session() as s:
+            p = await create_partnership(s, "Bydel Øst", k=3)
+            residents = await add_organisation(s, p, "Innbyggere på Øst", "residents")
+            await create_invite(s, p, organisation=residents, role="resident", code="R-1", max_uses=1)
+            await round_lifecycle.open_(s, p, "samson", title="Spring 2027", audience="all")
+            await s.commit()
+        await db.close()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    answers = "".join(f"{5 + n % 3}\n" for n in range(len(RESIDENTS.items)))
+    out = runner.invoke(app, ["assist", "bydel-ost", "--invite", "R-1", "--name", "Amina", "--lang", "so"],
+                        input="yes\nso\n" + answers)
+    assert out.exit_code == 0, out.output
+    assert RESIDENTS.items[0].wording("so") in out.output and "✅" in out.output
+
+    async def check() -> tuple[Person, Response, int]:
+        db = Database(db_url)
+        async with db.session() as s:
+            person = (await s.exec(select(Person).where(Person.display_name == "Amina"))).one()
+            response = (await s.exec(select(Response).where(Response.person_id == person.id))).one()
+            n = len((await s.exec(select(Answer).where(Answer.response_id == response.id))).all())
+        await db.close()
+        return person, response, n
+
+    person, response, n = asyncio.run(check())
+    assert person.assisted and response.completed_at is not None and n == len(RESIDENTS.items)  # marked assisted
+
+    out = runner.invoke(app, ["paper", "bydel-ost", "--lang", "ti", "--out", "form.pdf"])
+    assert out.exit_code == 0, out.output
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "form.pdf").pages)
+    assert all(item.id in text for item in RESIDENTS.items)  # ids, to type the answers in later
