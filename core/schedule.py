@@ -145,6 +145,16 @@ def parse_duration(value: str) -> timedelta:
     raise ScheduleError(f"'{value}' is not a duration: use e.g. 3d, 2w or 1m")
 
 
+def _date(text: str) -> date | None:
+    """'2027-02-01', '01.02.2027' or '01.02.27' as a date; None for anything else."""
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def parse_day(value: str, today: date) -> date:
     """'2027-02-01', '01.02.2027', 'today' or 'yesterday' → a date (not in the future)."""
     text = value.strip().lower()
@@ -152,13 +162,8 @@ def parse_day(value: str, today: date) -> date:
         return today
     if text in ("yesterday", "i går", "igår", "igår"):
         return today - timedelta(days=1)
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            day = datetime.strptime(text, fmt).date()
-            break
-        except ValueError:
-            continue
-    else:
+    day = _date(text)
+    if day is None:
         raise ScheduleError(f"'{value}' is not a date: use YYYY-MM-DD (e.g. 2027-02-01), today or yesterday")
     if day > today:
         raise ScheduleError(f"{day.isoformat()} is in the future: contact can only be recorded once it has happened")
@@ -168,13 +173,8 @@ def parse_day(value: str, today: date) -> date:
 def parse_due(value: str, today: date) -> date:
     """A due date: '2027-03-01', '01.03.2027', or a time from today such as '2w' or '1m'; not in the past."""
     text = value.strip().lower()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            day = datetime.strptime(text, fmt).date()
-            break
-        except ValueError:
-            continue
-    else:
+    day = _date(text)
+    if day is None:
         try:
             day = today + parse_duration(text)
         except ScheduleError:

@@ -161,6 +161,18 @@ async def _tapped(turn: Turn, ref: str) -> tuple[Partnership, str, DialogueSessi
     return found[0], found[1], dialogue
 
 
+async def _facilitated(turn: Turn, ref: str) -> tuple[Partnership, DialogueSession] | None:
+    """Like ``_tapped``, for the buttons only a coordinator (the facilitator) may press."""
+    found = await _tapped(turn, ref)
+    if found is None:
+        return None
+    partnership, role, dialogue = found
+    if role != COORDINATOR:
+        turn.say(turn.t("session.facilitator_only"), notice=True)
+        return None
+    return partnership, dialogue
+
+
 async def vote(turn: Turn, ref: str, value: str) -> None:
     """A member's vote (or a change of it) on the current statement; only the count is shown."""
     found = await _tapped(turn, ref)
@@ -191,13 +203,10 @@ async def vote(turn: Turn, ref: str, value: str) -> None:
 
 async def show(turn: Turn, ref: str) -> None:
     """The facilitator shows the distribution: only from k votes; voting on the statement closes."""
-    found = await _tapped(turn, ref)
+    found = await _facilitated(turn, ref)
     if found is None:
         return
-    partnership, role, dialogue = found
-    if role != COORDINATOR:
-        turn.say(turn.t("session.facilitator_only"), notice=True)
-        return
+    partnership, dialogue = found
     votes = [v for v in await _votes(turn, dialogue, _items(dialogue)[dialogue.position]) if v is not None]
     if len(votes) < partnership.k_threshold:
         turn.say(turn.t("session.show_refused", n=len(votes), k=partnership.k_threshold), notice=True)
@@ -208,13 +217,10 @@ async def show(turn: Turn, ref: str) -> None:
 
 async def next_statement(turn: Turn, ref: str) -> None:
     """The facilitator moves on; after the last statement the session ends and is published."""
-    found = await _tapped(turn, ref)
+    found = await _facilitated(turn, ref)
     if found is None:
         return
-    partnership, role, dialogue = found
-    if role != COORDINATOR:
-        turn.say(turn.t("session.facilitator_only"), notice=True)
-        return
+    partnership, dialogue = found
     done = await _message(turn, dialogue, partnership.lang, final=True)
     if dialogue.position + 1 >= len(_items(dialogue)):
         turn.replies.append(done)
@@ -226,13 +232,10 @@ async def next_statement(turn: Turn, ref: str) -> None:
 
 async def pause(turn: Turn, ref: str) -> None:
     """The facilitator pauses; ``/session continue`` picks up at the same statement, another day if need be."""
-    found = await _tapped(turn, ref)
+    found = await _facilitated(turn, ref)
     if found is None:
         return
-    partnership, role, dialogue = found
-    if role != COORDINATOR:
-        turn.say(turn.t("session.facilitator_only"), notice=True)
-        return
+    partnership, dialogue = found
     if await _move(turn, dialogue, status=PAUSED):
         turn.replies.append(await _message(turn, dialogue, partnership.lang))
 
