@@ -44,11 +44,14 @@ async def _here(turn: Turn) -> tuple[Partnership, str] | None:
     return partnership, membership.role
 
 
-async def _current(turn: Turn) -> DialogueSession | None:
+async def _current(turn: Turn, *, lock: bool = False) -> DialogueSession | None:
+    """The channel's running session; ``lock`` holds its row until the turn commits (PostgreSQL), so taps on it
+    are applied one at a time and each vote count includes the votes before it."""
     event = turn.event
-    return (await turn.session.exec(select(DialogueSession).where(
+    query = select(DialogueSession).where(
         DialogueSession.platform == event.platform, DialogueSession.workspace == event.workspace,
-        DialogueSession.channel == event.channel, DialogueSession.status != ENDED))).first()
+        DialogueSession.channel == event.channel, DialogueSession.status != ENDED)
+    return (await turn.session.exec(query.with_for_update() if lock else query)).first()
 
 
 def _items(dialogue: DialogueSession) -> list[Item]:
@@ -154,7 +157,7 @@ async def _tapped(turn: Turn, ref: str) -> tuple[Partnership, str, DialogueSessi
     found = await _here(turn)
     if found is None:
         return None
-    dialogue = await _current(turn)
+    dialogue = await _current(turn, lock=True)
     if dialogue is None or _ref(dialogue) != ref or dialogue.status != ACTIVE:
         turn.say(turn.t("session.moved_on"), notice=True)
         return None
