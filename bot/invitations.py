@@ -112,3 +112,21 @@ async def compose_reminder(session: AsyncSession, params: dict, hint: str | None
     lang = person.lang or language_from_hint(hint) or DEFAULT_LANGUAGE
     text = t(lang, "checkin.reminder", partnership=partnership.name, closes=local_time(round_, partnership, person))
     return [Reply(text=text, choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),))]
+
+
+async def compose_round_reminder(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
+    """The one reminder about an open round, with a button to stop reminders ([] if answered, closed or stopped)."""
+    round_ = await session.get(Round, params["round_id"])
+    person = await session.get(Person, params["person_id"])
+    if round_ is None or person is None or round_.status != RoundStatus.open.value or person.reminders_off:
+        return []
+    done = (await session.exec(select(Response.id).where(
+        Response.round_id == round_.id, Response.person_id == person.id,
+        col(Response.completed_at).is_not(None)))).first()
+    if done:
+        return []
+    lang = person.lang or language_from_hint(hint) or DEFAULT_LANGUAGE
+    count = len(load_instrument(round_.instrument_id, round_.instrument_version).items)
+    return [Reply(text=t(lang, "reminder.round", title=round_.title, count=count),
+                  choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),
+                           Choice("/reminders off", t(lang, "reminder.stop"))))]

@@ -38,6 +38,7 @@ COMPOSERS: dict[str, Composer] = {
     "reply": _reply,
     "round_invite": invitations.compose_invite,
     "checkin_reminder": invitations.compose_reminder,
+    "round_reminder": invitations.compose_round_reminder,
     "group_chart": publishing.compose_group_chart,
     "summary": summaries.compose_summary,
     "checkin_digest": summaries.compose_digest,

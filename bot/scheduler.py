@@ -31,6 +31,7 @@ from storage.rounds import RoundError
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
+RESIDENT_REMINDER_AFTER = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Planner:
         await start_clocks(self.session, self.now)
         partnerships = (await self.session.exec(select(Partnership).order_by(Partnership.id))).all()
         await self.reminders_and_closing()  # first, so last month's check-in is closed before this month's opens
+        await self.resident_reminders()
         for partnership in partnerships:
             await self.checkin(partnership)
             await self.summary(partnership)
@@ -133,6 +135,37 @@ class Planner:
                                workspace=identity.workspace, channel=target, kind="checkin_reminder",
                                params={"round_id": round_.id, "person_id": person.id}, partnership_id=p.id,
                                not_before=send_time(self.now, quiet, tz, None))
+
+    async def resident_reminders(self) -> None:
+        """Residents who have not answered an open round get one reminder, three days in, outside quiet hours.
+
+        Never more than one per round, and never to someone who stopped reminders.
+        """
+        rounds = (await self.session.exec(select(Round).where(
+            Round.status == RoundStatus.open.value, Round.instrument_id != "checkin",
+            col(Round.audience).in_(("all", "residents")), Round.opened_at <= self.now - RESIDENT_REMINDER_AFTER))).all()
+        for round_ in rounds:
+            p = await self.session.get(Partnership, round_.partnership_id)
+            assert p is not None
+            answered = select(Response.person_id).where(Response.round_id == round_.id,
+                                                        col(Response.completed_at).is_not(None))
+            rows = (await self.session.exec(
+                select(Identity, Person)
+                .join(Membership, Membership.person_id == Identity.person_id)
+                .join(Person, Person.id == Identity.person_id)
+                .where(Membership.partnership_id == p.id, Membership.role == RESIDENT,
+                       Person.reminders_off == False, col(Person.consent_at).is_not(None),  # noqa: E712
+                       col(Identity.person_id).not_in(answered), Identity.unreachable == False)  # noqa: E712
+            )).all()
+            for identity, person in rows:
+                target = dm_target(identity)
+                if target is None:
+                    continue
+                tz = zone(person.timezone or p.timezone)
+                await self.enqueue(f"round-reminder:{round_.id}:{person.id}", platform=identity.platform,
+                                   workspace=identity.workspace, channel=target, kind="round_reminder",
+                                   params={"round_id": round_.id, "person_id": person.id}, partnership_id=p.id,
+                                   not_before=send_time(self.now, QuietHours.parse(p.quiet_hours), tz, person.snoozed_until))
 
     # ---- nudges
 

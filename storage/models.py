@@ -120,6 +120,8 @@ class Person(SQLModel, table=True):
     snoozed_until: datetime | None = _ts(nullable=True)
     text_only: bool = Field(default=False)
     """Send no images to this person: each chart comes as its text alternative (/textonly)."""
+    reminders_off: bool = Field(default=False)
+    """The person stopped reminders about open rounds (one button, or /reminders off)."""
     assisted: bool = Field(default=False)
     """A coordinator enters this person's answers for them (``samson assist``: no phone, or a paper form)."""
     created_at: datetime = _ts(nullable=False, default=utcnow)

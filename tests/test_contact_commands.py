@@ -33,6 +33,20 @@ async def test_contact_command_records_and_rejects_bad_input_clearly(user, seed,
     assert gronn.last_contact_at is not None and kommune.last_contact_at == gronn.last_contact_at
 
 
+async def test_contact_kinds_are_typed_and_shown_in_the_users_language(user, seed, db) -> None:
+    kari = user("kari")
+    await join(kari, seed.codes["kommune"], "nb")
+    out = await kari.say("/contact Grønn Vekst AS møte 2026-11-02")
+    assert "Registrert: møte med Grønn Vekst AS" in out  # not "meeting"
+    sven = user("sven")
+    await join(sven, seed.codes["gronn"], "sv")
+    out = await sven.say("/contact Øst kommune samtal 2026-11-03")
+    assert "Registrerat: samtal med Øst kommune" in out
+    async with db.session() as s:
+        kinds = sorted(c.kind for c in (await s.exec(select(Contact))).all())
+    assert kinds == ["call", "meeting"]  # stored the same way whatever the language
+
+
 async def test_snooze_and_settings(user, seed, db) -> None:
     ada = user("ada")
     await join(ada, seed.codes["kommune"])

@@ -91,6 +91,8 @@ async def test_text_only_sends_each_chart_as_its_description(core, seed, user) -
     assert "[chart:" not in out and "Spider chart" in out  # the profile as words
     assert "Images are back on" in await u.say("/textonly off")
     assert "[chart:" in await u.say("/results")
+    assert "won't get any more reminders" in await u.say("/reminders off")
+    assert "Usage: /reminders" in await u.say("/reminders maybe")
 
 
 def test_a_coordinator_answers_with_a_resident_and_prints_the_paper_form(db_url: str, tmp_path, monkeypatch) -> None:
@@ -140,3 +142,39 @@ def test_a_coordinator_answers_with_a_resident_and_prints_the_paper_form(db_url:
     assert out.exit_code == 0, out.output
     text = "".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "form.pdf").pages)
     assert all(item.id in text for item in RESIDENTS.items)  # ids, to type the answers in later
+
+
+async def test_a_resident_gets_one_reminder_outside_quiet_hours_and_can_stop_them(db) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import select
+
+    from bot.outgoing import compose
+    from bot.scheduler import run_tick
+    from storage.models import Identity, Membership, Outbox, Person, utcnow
+
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Øst", k=3)
+        residents = await add_organisation(s, p, "Innbyggere", "residents")
+        amina = Person(display_name="Amina", lang="en", consent_at=utcnow())
+        s.add(amina)
+        await s.flush()
+        s.add(Membership(person_id=amina.id, partnership_id=p.id, organisation_id=residents.id, role="resident"))
+        s.add(Identity(person_id=amina.id, platform="telegram", workspace="bot", user_id="501", dm_channel="501"))
+        round_, _ = await round_lifecycle.open_(s, p, "samson", title="Spring 2027", audience="residents")
+        round_id, opened = round_.id, round_.opened_at
+        await s.commit()
+    assert not [x for x in await run_tick(db, opened + timedelta(days=1)) if x.kind == "round_reminder"]
+    late_evening = datetime(opened.year, opened.month, opened.day, 22, 30, tzinfo=UTC) + timedelta(days=4)
+    planned = [x for x in await run_tick(db, late_evening) if x.kind == "round_reminder"]
+    assert len(planned) == 1 and planned[0].not_before.astimezone(UTC).hour == 7  # 08:00 in Oslo, not at night
+    assert not [x for x in await run_tick(db, late_evening + timedelta(days=2)) if x.kind == "round_reminder"]  # once
+    async with db.session() as s:
+        row = (await s.exec(select(Outbox).where(Outbox.kind == "round_reminder"))).one()
+        reply = (await compose(s, row))[0]
+        assert "still open" in reply.text and [c.value for c in reply.choices] == [f"/resume {round_id}", "/reminders off"]
+        person = (await s.exec(select(Person).where(Person.display_name == "Amina"))).one()
+        person.reminders_off = True  # what the "No more reminders" button does
+        s.add(person)
+        await s.commit()
+        assert await compose(s, row) == []

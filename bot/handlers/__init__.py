@@ -32,6 +32,7 @@ COMMANDS: dict[str, Handler] = {
     "snooze": contact.snooze,
     "set": settings.set_command,
     "textonly": settings.text_only,
+    "reminders": settings.reminders,
     "schedule": settings.schedule,
     "action": actions.action_command,
     "tiltak": actions.action_command,

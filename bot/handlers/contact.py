@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from bot.turn import Turn
+from core.i18n import catalogue
 from core.roles import RESIDENT
 from core.schedule import ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
@@ -13,6 +14,15 @@ from storage.partnerships import list_organisations
 from storage.people import membership_in
 
 KINDS = ("meeting", "call", "email", "chat")
+
+
+def kind_of(word: str) -> str | None:
+    """A kind of contact as typed in any language ('møte', 'möte', 'meeting' …), or None."""
+    typed = word.strip().lower()
+    for kind in KINDS:
+        if typed == kind or typed in {text.lower() for text in catalogue()[f"contact.kind.{kind}"].values()}:
+            return kind
+    return None
 
 
 async def contact(turn: Turn, args: str) -> None:
@@ -39,9 +49,10 @@ async def contact(turn: Turn, args: str) -> None:
     if len(words) < 2:
         turn.say(turn.t("contact.usage"), is_error=True)
         return
-    kind = words.pop().lower()
-    if kind not in KINDS:
-        turn.say(turn.t("contact.bad_kind", kind=kind) + "\n" + turn.t("contact.usage"), is_error=True)
+    typed = words.pop()
+    kind = kind_of(typed)
+    if kind is None:
+        turn.say(turn.t("contact.bad_kind", kind=typed) + "\n" + turn.t("contact.usage"), is_error=True)
         return
     name = " ".join(words)
     orgs = await list_organisations(turn.session, partnership)
@@ -57,7 +68,7 @@ async def contact(turn: Turn, args: str) -> None:
     at = utcnow() if day == today else datetime.combine(day, time(12), tzinfo=tz).astimezone(UTC)
     await record_contact(turn.session, org, partnership.contact_frequency, kind=ContactKind(kind).value,
                          source="partner", at=at, person_id=turn.person.id, other=own if own and own.id != org.id else None)
-    turn.say(turn.t("contact.recorded", kind=kind, organisation=org.name, day=day.isoformat()))
+    turn.say(turn.t("contact.recorded", kind=turn.t(f"contact.kind.{kind}"), organisation=org.name, day=day.isoformat()))
 
 
 def _dateish(word: str) -> bool:

@@ -120,3 +120,14 @@ async def text_only(turn: Turn, args: str) -> None:
     turn.person.text_only = (not turn.person.text_only) if not word else word in ("on", "på")
     turn.session.add(turn.person)
     turn.say(turn.t("textonly.on" if turn.person.text_only else "textonly.off"))
+
+
+async def reminders(turn: Turn, args: str) -> None:
+    """``/reminders off|on``: stop (or allow again) reminders about open rounds."""
+    word = args.strip().lower()
+    if word not in ("off", "on", "av", "på"):
+        turn.say(turn.t("reminder.usage"), is_error=True)
+        return
+    turn.person.reminders_off = word in ("off", "av")
+    turn.session.add(turn.person)
+    turn.say(turn.t("reminder.stopped" if turn.person.reminders_off else "reminder.resumed"))
