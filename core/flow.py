@@ -14,13 +14,23 @@ from core.disclosure import Sharing
 from core.i18n import t
 from core.instrument import Instrument, Item
 
-# Control words, typed or sent as button values. Buttons send the first form.
-BACK = {"back", "/back", "tilbake", "tillbaka"}
-PAUSE = {"pause", "/pause", "quit", "/quit", "stop", "stopp", "avslutt", "avsluta", "paus"}
-CANT_SAY = {"na", "?", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"}
-SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"}
-IDEA = {"idea", "/idea", "idé", "ide", "💡"}
-EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"}
+
+def _labels(key: str) -> set[str]:
+    """A button's label in every language, as someone might type it (without its emoji)."""
+    from core.i18n import catalogue
+
+    return {" ".join(word for word in text.lower().split() if any(ch.isalpha() for ch in word))
+            for text in catalogue()[key].values() if isinstance(text, str)} - {""}
+
+
+# Control words, typed or sent as button values. Buttons send the first form; the button labels in
+# every configured language may be typed too.
+BACK = {"back", "/back", "tilbake", "tillbaka"} | _labels("choice.back")
+PAUSE = {"pause", "/pause", "quit", "/quit", "stop", "stopp", "avslutt", "avsluta", "paus"} | _labels("choice.pause")
+CANT_SAY = {"na", "?", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"} | _labels("choice.na")
+SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"} | _labels("choice.skip")
+IDEA = {"idea", "/idea", "idé", "ide", "💡"} | _labels("choice.idea")
+EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"} | _labels("choice.explain")
 IDEA_PREFIXES = ("idea:", "idé:", "ide:")
 SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
 

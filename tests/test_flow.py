@@ -163,3 +163,16 @@ def test_other_item_kinds() -> None:
     assert advance(mini, FlowState(position=3), "We met twice", EN).effects[0].answer == Answer(text="We met twice")
     assert "too long" in advance(mini, FlowState(position=3), "z" * 101, EN).prompts[0].text
     assert advance(mini, FlowState(position=3), "skip", EN).effects[0].answer.is_blank
+
+
+def test_button_labels_can_be_typed_in_every_language() -> None:
+    from core.i18n import t
+    from core.languages import LANGUAGES
+
+    for lang in LANGUAGES:
+        state = FlowState(position=5)
+        ctx = FlowContext(lang)
+        back = advance(SAMSON, state, t(lang, "choice.back").split(" ", 1)[-1], ctx)
+        assert back.state.position == 4, lang  # "↩ رجوع" typed as «رجوع»
+        na = advance(SAMSON, state, t(lang, "choice.na"), ctx)
+        assert na.effects and na.effects[0].answer.is_blank, lang  # type: ignore[union-attr]
