@@ -73,6 +73,24 @@ def t(lang: str, key: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+CONTACT_KINDS = ("meeting", "call", "email", "chat")
+"""The kinds of contact between partners, as stored; shown and typed as ``contact.kind.<kind>``."""
+
+
+def command_words(lang: str) -> dict[str, str]:
+    """The words a person may type in ``lang``, to fill help texts: the round's buttons and the contact kinds.
+
+    ``na``, ``skip``, ``idea``, ``back``, ``pause``: the button labels without their emoji;
+    ``kinds``: ``møte|samtale|e-post|chat``; ``meeting``: the first of them, for examples.
+    """
+    def typed(text: str) -> str:
+        return " ".join(word for word in text.split() if any(ch.isalpha() for ch in word))
+
+    words = {name: typed(t(lang, f"choice.{name}")) for name in ("na", "skip", "idea", "back", "pause")}
+    kinds = [t(lang, f"contact.kind.{kind}") for kind in CONTACT_KINDS]
+    return {**words, "kinds": "|".join(kinds), "meeting": kinds[0]}
+
+
 def plural_category(lang: str, n: object) -> str:
     """The CLDR plural category of ``n`` in ``lang`` (one, few, many, other …), by Babel."""
     from babel import Locale

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.i18n import t
+from core.i18n import command_words, t
 from core.schedule import QuietHours
 
 
@@ -37,7 +37,7 @@ def nudge_text(lang: str, organisation: str, days: int, partners: list[str], ide
     if ideas:
         lines.append(t(lang, "nudge.ideas"))
         lines += [f"• {idea}" for idea in ideas[:3]]
-    lines.append(t(lang, "nudge.how"))
+    lines.append(t(lang, "nudge.how", **command_words(lang)))
     return "\n".join(lines)
 
 

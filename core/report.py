@@ -15,6 +15,7 @@ from core.results import (
     field_scores,
     field_weights,
     group_field_scores,
+    shared_statements,
     statement_weights,
     weakest,
     widest_spread,
@@ -30,6 +31,10 @@ class Chart:
     png: bytes
     alt_text: str
     filename: str
+
+
+VISIBLE_CHANGE = 0.05
+"""The smallest change worth a word: it shows as ±0.1 with one decimal."""
 
 
 def fmt(lang: str, value: float | None, signed: bool = False) -> str:
@@ -75,8 +80,12 @@ def _spider(
     previous: Mapping[str, float | None] | None,
     filename: str,
     dpi: int = DPI,
+    compared: Mapping[str, float | None] | None = None,
 ) -> Chart:
-    """Render one spider over ``labels`` (key → axis label) and write its text alternative."""
+    """Render one spider over ``labels`` (key → axis label) and write its text alternative.
+
+    ``compared`` are the scores set against ``previous`` in the change sentence (default: ``scores``).
+    """
     keys = list(labels)
     spec = SpiderSpec(
         title=title,
@@ -92,7 +101,8 @@ def _spider(
     listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
     parts = [intro, listing + ".", _extremes(labels, {k: scores.get(k) for k in keys}, lang)]
     if previous:
-        parts.append(_change_sentence(labels, {k: scores.get(k) for k in keys}, {k: previous.get(k) for k in keys}, lang))
+        now = compared if compared is not None else scores
+        parts.append(_change_sentence(labels, {k: now.get(k) for k in keys}, {k: previous.get(k) for k in keys}, lang))
     return Chart(render_spider_at(spec, dpi), " ".join(p for p in parts if p), filename)
 
 
@@ -105,11 +115,12 @@ def overview_chart(
     previous: Mapping[str, float | None] | None = None,
     filename: str = "samson.png",
     dpi: int = DPI,
+    compared: Mapping[str, float | None] | None = None,
 ) -> Chart:
     """The seven-field spider: score line over the grey weighting, previous round dashed."""
     labels = field_labels(instrument, lang)
     intro = t(lang, "report.alt_overview", title=title, n=len(labels))
-    return _spider(lang, title, intro, labels, scores, weights, previous, filename, dpi)
+    return _spider(lang, title, intro, labels, scores, weights, previous, filename, dpi, compared)
 
 
 def _change_sentence(
@@ -120,8 +131,12 @@ def _change_sentence(
         return ""
     up = max(change.items(), key=lambda kv: kv[1])
     down = min(change.items(), key=lambda kv: kv[1])
+    rose, fell = up[1] >= VISIBLE_CHANGE, down[1] <= -VISIBLE_CHANGE
+    if not (rose or fell):
+        return t(lang, "report.unchanged")
+    key = "report.changes" if rose and fell else "report.change_up" if rose else "report.change_down"
     return t(
-        lang, "report.changes",
+        lang, key,
         up=labels[up[0]], up_value=fmt(lang, up[1], signed=True),
         down=labels[down[0]], down_value=fmt(lang, down[1], signed=True),
     )
@@ -162,10 +177,15 @@ def person_charts(instrument: Instrument, profile: Profile, lang: str) -> list[C
 def group_chart(
     instrument: Instrument, snap: Snapshot, lang: str, title: str, previous: Snapshot | None = None, dpi: int = DPI,
 ) -> Chart:
-    """The group overview chart from a published snapshot, with the previous round's overlaid when given."""
+    """The group overview chart from a published snapshot, with the previous round's overlaid when given.
+
+    When the earlier round used another instrument version, both are compared on the sub-themes they share.
+    """
+    shared = shared_statements(instrument, previous) if previous else None
     return overview_chart(
         instrument, lang, title, field_scores(instrument, snap), field_weights(instrument, snap),
-        previous=field_scores(instrument, previous) if previous else None, filename="samson-group.png", dpi=dpi,
+        previous=field_scores(instrument, previous, shared) if previous else None, filename="samson-group.png", dpi=dpi,
+        compared=field_scores(instrument, snap, shared) if previous else None,
     )
 
 
@@ -208,9 +228,14 @@ def group_summary(instrument: Instrument, snap: Snapshot, lang: str, previous: S
         lines.append(t(lang, "report.spread", subtheme=instrument.item(item_id).subtheme.get(lang),  # type: ignore[union-attr]
                        sd=fmt(lang, cell.sd), n=cell.n))
     if previous:
-        sentence = _change_sentence(labels, scores, field_scores(instrument, previous), lang)
+        shared = shared_statements(instrument, previous)
+        sentence = _change_sentence(labels, field_scores(instrument, snap, shared),
+                                    field_scores(instrument, previous, shared), lang)
         if sentence:
             lines.append(sentence)
+            total = sum(len(f.items) for f in instrument.fields)
+            if len(shared) < total:
+                lines.append(t(lang, "report.compared_on", n=len(shared), total=total))
     kinds = group_field_scores(instrument, snap)
     for kind, kind_scores in kinds.items():
         shown = ", ".join(f"{labels[f]} {fmt(lang, v)}" for f, v in kind_scores.items())

@@ -9,7 +9,7 @@ carry more than the item figures already published.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
 
@@ -127,9 +127,22 @@ def _mean_of(values: Sequence[float | None]) -> float | None:
     return fmean(present) if present else None
 
 
-def field_scores(instrument: Instrument, snap: Snapshot) -> dict[str, float | None]:
-    """Per SAMSON field: the mean of its shown statement means (None when none is shown)."""
-    return {f.id: _mean_of([snap.mean(i.id) for i in f.items]) for f in instrument.fields}
+def field_scores(instrument: Instrument, snap: Snapshot, among: Collection[str] | None = None) -> dict[str, float | None]:
+    """Per SAMSON field: the mean of its shown statement means (None when none is shown).
+
+    ``among`` limits the statements to those ids, e.g. the sub-themes two instrument versions share.
+    """
+    return {f.id: _mean_of([snap.mean(i.id) for i in f.items if among is None or i.id in among])
+            for f in instrument.fields}
+
+
+def shared_statements(instrument: Instrument, earlier: Snapshot) -> list[str]:
+    """The statements of ``instrument`` that an earlier round also asked (its version may differ).
+
+    An item id names a sub-theme across instrument versions, so a round of version 1 and
+    one of version 2 are compared on the ids both hold.
+    """
+    return [i.id for f in instrument.fields for i in f.items if i.id in earlier.items]
 
 
 def value_weights(instrument: Instrument, snap: Snapshot) -> dict[str, float | None]:

@@ -24,7 +24,7 @@ def _decode(png: bytes) -> Image.Image:
 
 def test_overview_png_decodes_with_labels_per_language() -> None:
     for lang, first, third in [("nb", "Ivaretakelse av likeverdighet", "Kommunikasjon"),
-                               ("sv", "Att värna likvärdighet", "Kommunikation"),
+                               ("sv", "Att värna jämbördighet", "Kommunikation"),
                                ("en", "Safeguarding equal worth", "Communication")]:
         chart = overview_chart(SAMSON, lang, "T", SCORES, WEIGHTS, previous={f: 5.0 for f in SCORES})
         image = _decode(chart.png)
@@ -54,7 +54,7 @@ def test_drilldown_has_one_axis_per_subtheme() -> None:
     _decode(chart.png)
     assert "3-1 Regular contact" in chart.alt_text and f"{len(comm.items)} sub-themes" in chart.alt_text
     nb = drilldown_chart(SAMSON, "nb", "communication", scores, None)
-    assert "3-2 Åpen og ærlig" in nb.alt_text and "5,0" in nb.alt_text
+    assert "3-2 Samtale om samtalen" in nb.alt_text and "5,0" in nb.alt_text
 
 
 def test_cache_returns_same_bytes_and_template_reuse_is_clean() -> None:
@@ -69,6 +69,25 @@ def test_cache_returns_same_bytes_and_template_reuse_is_clean() -> None:
 
 def test_text_alternative_mentions_extremes_and_changes() -> None:
     chart = overview_chart(SAMSON, "en", "Group", SCORES, WEIGHTS, previous={**SCORES, "communication": 6.0})
-    assert "Strongest: Anchoring (8.0)" in chart.alt_text
+    assert "Strongest: Anchoring (backing and ownership) (8.0)" in chart.alt_text
     assert "Weakest: Communication (4.0)" in chart.alt_text
-    assert "biggest fall Communication (−2.0)" in chart.alt_text
+    assert "biggest fall Communication (−2.0); no field has risen" in chart.alt_text
+    same = overview_chart(SAMSON, "en", "Group", SCORES, WEIGHTS, previous={**SCORES, "goals": 6.48})
+    assert "No field has changed since the previous round." in same.alt_text and "+0.0" not in same.alt_text
+
+
+def test_versions_are_compared_only_on_the_sub_themes_both_ask() -> None:
+    from core.disclosure import Shown
+    from core.report import group_summary
+    from core.results import Snapshot
+
+    v1, v2 = load_instrument("samson", 1), load_instrument("samson", 2)
+    before = Snapshot(5, 3, {i.id: Shown(5.0, 5, 1.0) for i in v1.items})
+    new = {i.id for i in v2.items} - {i.id for i in v1.items}
+    assert new == {"eq.municipality", "co.meta", "re.fresh", "re.emerging"}
+    now = Snapshot(5, 3, {i.id: Shown(9.0 if i.id in new else 5.0, 5, 1.0) for i in v2.items})
+    text = group_summary(v2, now, "en", before)
+    # the new statements raise this round's field scores, but they are not a change since the earlier round
+    assert "No field has changed since the previous round." in text
+    assert "measured on the 46 of 50 statements both share" in text
+    assert "another version" not in group_summary(v1, before, "en", before)

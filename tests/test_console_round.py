@@ -181,7 +181,7 @@ async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
     assert "Spider chart for \"Communication\"" in out and "3-1 Regular contact" in out
     assert lea.adapter.saved[-1].name.endswith("samson-communication.png")
     out = await lea.say("/group 4")
-    assert "Spider chart for \"Anchoring\": 7 sub-themes" in out and "4-2 Support from leaders" in out
+    assert "Spider chart for \"Anchoring (backing and ownership)\": 7 sub-themes" in out and "4-2 Support from leaders" in out
     out = await lea.say("/results 9")
     assert "Choose an action field by number, 1 to 7: 1 = Safeguarding equal worth" in out
 

@@ -26,7 +26,7 @@ EN = FlowContext("en")
 def test_begin_shows_intro_section_and_progress() -> None:
     step = begin(SAMSON, FlowState(), EN)
     text = "\n".join(p.text for p in step.prompts)
-    assert "SAMSON" in text and "Weighing the values" in text and "(1 of 54)" in text
+    assert "SAMSON" in text and "Weighting the values" in text and "(1 of 54)" in text
     question = step.prompts[-1]
     assert [c.value for c in question.choices][:10] == [str(n) for n in range(1, 11)]
     assert question.progress == (1, 54) and question.accepts.kind == "scale"

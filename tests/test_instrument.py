@@ -128,4 +128,22 @@ def test_instruments_are_loaded_by_id_and_version(tmp_path) -> None:
     with pytest.raises(InstrumentError, match="unknown instrument 'nope' \\(known: checkin, residents, samson, survey\\)"):
         load_instrument("nope")
     assert [f"{p.parent.name}/{p.name}" for p in bundled_files()] == [
-        "checkin/v1.yaml", "checkin/v2.yaml", "residents/v1.yaml", "samson/v1.yaml", "survey/v1.yaml"]
+        "checkin/v1.yaml", "checkin/v2.yaml", "residents/v1.yaml", "samson/v1.yaml", "samson/v2.yaml",
+        "survey/v1.yaml"]
+
+
+def test_samson_v2_applies_the_instrument_review() -> None:
+    v1, v2 = load_instrument("samson", 1), load_instrument("samson", 2)
+    fields = {f.id: [i.id for i in f.items] for f in v2.fields}
+    assert "co.meta" in fields["communication"]  # metacommunication: talking about how we talk
+    assert not {"re.ideas", "re.renew"} & set(fields["resources"])  # value statements left the resource field
+    assert v2.item("an.plans").value == "democracy" and v1.item("an.plans").value == "leadership"
+    for item in (i for f in v2.fields for i in f.items):
+        for lang in LANGUAGES:
+            text = item.wording(lang)
+            assert ";" not in text and "?" not in text, (item.id, lang)  # one idea, no question inside a statement
+        assert not re.search(r"\b(min|mitt|mine|jeg)\b", item.wording("nb"), re.I), item.id  # "we", like the rest
+    assert v2.fields[0].title.get("sv") == "Att värna jämbördighet"
+    assert v2.scales["score10"].labels[10].get("sv") == "instämmer helt"
+    shared = {i.id for i in v1.items} & {i.id for i in v2.items}
+    assert len(shared) >= 0.9 * len(v1.items)  # results stay comparable through the sub-themes

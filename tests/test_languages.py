@@ -57,3 +57,23 @@ def test_plural_forms_follow_each_languages_rules() -> None:
     assert t("en", "report.withheld_items", n=3) == "3 statements not shown."
     assert [plural_category("ar", n) for n in (0, 1, 2, 3, 11, 100)] == ["zero", "one", "two", "few", "many", "other"]
     assert [plural_category("uk", n) for n in (1, 3, 5, 21)] == ["one", "few", "many", "one"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_help_names_the_words_to_type_in_the_readers_language_and_each_works(lang: str) -> None:
+    import re
+
+    from bot.handlers.contact import kind_of
+    from core.flow import BACK, CANT_SAY, IDEA, PAUSE, SKIP
+    from core.i18n import command_words
+
+    words = command_words(lang)
+    help_text = t(lang, "help.text", **words)
+    assert "/reminders off" in help_text and "{" not in help_text
+    for word, accepted in ((words["skip"], SKIP), (words["idea"], IDEA), (words["back"], BACK),
+                           (words["pause"], PAUSE), (words["na"], CANT_SAY)):
+        assert word in help_text and word.lower() in accepted, (lang, word)
+    kinds = re.search(r"/contact \S+ (\S+)", help_text).group(1).split("|")  # type: ignore[union-attr]
+    assert [kind_of(k) for k in kinds] == ["meeting", "call", "email", "chat"]
+    if lang != "en":
+        assert not re.search(r"[«\"”](skip|idea|back|pause)[»\"”]|meeting\|call", help_text), help_text

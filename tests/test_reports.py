@@ -124,3 +124,29 @@ async def test_group_compare_offers_earlier_rounds_and_overlays_the_chosen_one(d
     out = await coordinator.say("/group 2")  # a drill-down is compared with the round before, too
     assert "[chart:" in out and "Since the previous round" in out
     await db.close()
+
+
+async def test_a_round_of_samson_v1_is_compared_with_v2_on_the_sub_themes_both_share(db_url: str, tmp_path: Path) -> None:
+    from bot.dispatch import BotCore
+    from tests.conftest import ScriptedUser
+
+    db = Database(db_url)
+    await db.migrate()
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Vest", k=3, lang="en")
+        org = await add_organisation(s, p, "Vest kommune", "municipality")
+        await create_invite(s, p, role="coordinator", code="KOORD-V")
+        for title, version in (("Spring 2026", 1), ("Spring 2027", 2)):
+            round_ = await open_round(s, p, "samson", title=title)
+            round_.instrument_version = version  # the spring 2026 round was run before version 2 existed
+            for n in range(3):
+                await completed_person(s, round_, org.id, f"{title} {n}", seed=n)
+            await round_lifecycle.close(s, p, round_)
+        await s.commit()
+    coordinator = ScriptedUser(BotCore(db), "koord", tmp_path / "charts")
+    await coordinator.say("/start KOORD-V", "yes", "en")
+    out = await coordinator.say("/group")
+    assert "[chart:" in out and "the change is measured on the 46 of 50 statements both share" in out
+    out = await coordinator.say("/group 3")  # Communication: the new metacommunication statement has no earlier point
+    assert "3-2 Talking about how we talk" in out
+    await db.close()

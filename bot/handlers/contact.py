@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from bot.turn import Turn
-from core.i18n import catalogue
+from core.i18n import CONTACT_KINDS, catalogue, command_words
 from core.roles import RESIDENT
 from core.schedule import ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
@@ -13,7 +13,7 @@ from storage.models import ContactKind, Organisation, utcnow
 from storage.partnerships import list_organisations
 from storage.people import membership_in
 
-KINDS = ("meeting", "call", "email", "chat")
+KINDS = CONTACT_KINDS
 
 
 def kind_of(word: str) -> str | None:
@@ -47,12 +47,13 @@ async def contact(turn: Turn, args: str) -> None:
             return
         words.pop()
     if len(words) < 2:
-        turn.say(turn.t("contact.usage"), is_error=True)
+        turn.say(turn.t("contact.usage", **command_words(turn.lang)), is_error=True)
         return
     typed = words.pop()
     kind = kind_of(typed)
     if kind is None:
-        turn.say(turn.t("contact.bad_kind", kind=typed) + "\n" + turn.t("contact.usage"), is_error=True)
+        usage = turn.t("contact.usage", **command_words(turn.lang))
+        turn.say(turn.t("contact.bad_kind", kind=typed) + "\n" + usage, is_error=True)
         return
     name = " ".join(words)
     orgs = await list_organisations(turn.session, partnership)
