@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.events import Choice, Reply
-from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
+from core.i18n import DEFAULT_LANGUAGE, day_and_time, language_from_hint, t
 from core.instrument import Instrument, load_instrument
 from core.roles import may_answer
 from core.schedule import zone
@@ -71,11 +71,11 @@ async def invite_members(session: AsyncSession, round_: Round, enqueue: Enqueue 
     return count
 
 
-def local_time(round_: Round, partnership: Partnership, person: Person | None) -> str:
-    """When a check-in closes, in the reader's time zone."""
+def local_time(round_: Round, partnership: Partnership, person: Person | None, lang: str) -> str:
+    """When a check-in closes, in the reader's time zone and language."""
     assert round_.closes_at is not None
     tz = zone((person.timezone if person else None) or partnership.timezone)
-    return round_.closes_at.astimezone(tz).strftime("%d.%m. %H:%M")
+    return day_and_time(lang, round_.closes_at.astimezone(tz))
 
 
 async def compose_invite(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
@@ -88,7 +88,7 @@ async def compose_invite(session: AsyncSession, params: dict, hint: str | None) 
     assert partnership is not None
     lang = person.lang or language_from_hint(hint) or params.get("lang") or DEFAULT_LANGUAGE
     if round_.instrument_id == "checkin" and round_.closes_at is not None:
-        text = t(lang, "checkin.invite", partnership=partnership.name, closes=local_time(round_, partnership, person))
+        text = t(lang, "checkin.invite", partnership=partnership.name, closes=local_time(round_, partnership, person, lang))
     else:
         instrument = load_instrument(round_.instrument_id, round_.instrument_version)
         text = t(lang, "round.invite", partnership=partnership.name, title=round_.title, count=len(instrument.items),
@@ -110,7 +110,7 @@ async def compose_reminder(session: AsyncSession, params: dict, hint: str | None
     partnership = await session.get(Partnership, round_.partnership_id)
     assert partnership is not None
     lang = person.lang or language_from_hint(hint) or DEFAULT_LANGUAGE
-    text = t(lang, "checkin.reminder", partnership=partnership.name, closes=local_time(round_, partnership, person))
+    text = t(lang, "checkin.reminder", partnership=partnership.name, closes=local_time(round_, partnership, person, lang))
     return [Reply(text=text, choices=(Choice(f"/resume {round_.id}", t(lang, "round.start")),))]
 
 

@@ -9,6 +9,7 @@ or key, or with other ``{placeholders}`` than the English text, fails on load.
 from __future__ import annotations
 
 import string
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -89,6 +90,16 @@ def command_words(lang: str) -> dict[str, str]:
     words = {name: typed(t(lang, f"choice.{name}")) for name in ("na", "skip", "idea", "back", "pause")}
     kinds = [t(lang, f"contact.kind.{kind}") for kind in CONTACT_KINDS]
     return {**words, "kinds": "|".join(kinds), "meeting": kinds[0]}
+
+
+def day_and_time(lang: str, moment: datetime) -> str:
+    """A day and a time of day as readers of ``lang`` write them ("14. feb. 18:00", "Feb 14 6:00 PM"), by Babel."""
+    from babel.dates import format_skeleton, format_time
+
+    try:
+        return f"{format_skeleton('MMMd', moment, locale=lang)} {format_time(moment, 'short', locale=lang)}"
+    except (ValueError, LookupError):
+        return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def plural_category(lang: str, n: object) -> str:
