@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.dispatch import BotCore
+from bot.monitoring import MonitoringServer
 from bot.scheduler import Scheduler
-from bot.web import WebServer, build_web_app
 from storage.db import Database
 
 if TYPE_CHECKING:  # the adapters load their platform libraries only when configured
     from bot.adapters.slack import SlackAdapter
     from bot.adapters.telegram import TelegramAdapter
+    from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 20.0
@@ -60,7 +61,7 @@ class Runtime:
                             recovery_grace=timedelta(seconds=settings.samson_recovery_grace_seconds))
         self.slack: SlackAdapter | None = None
         self.telegram: TelegramAdapter | None = None
-        self.web: WebServer | None = None
+        self.web: WebServer | MonitoringServer | None = None
         self._socket_mode = None
         self._delivery_task: asyncio.Task | None = None
         self._recovery_task: asyncio.Task | None = None
@@ -89,8 +90,13 @@ class Runtime:
             await self.telegram.start(inbound=self.inbound)
             if self.inbound and s.telegram_webhook_url:
                 telegram_hook = self.telegram.handle_webhook
-        app = build_web_app(slack_http, telegram_hook, health=self.db.ping, refresh=self._observe)
-        self.web = WebServer(app, s.samson_http_host, s.samson_http_port)
+        if slack_http or telegram_hook:
+            from bot.web import WebServer, build_web_app
+
+            app = build_web_app(slack_http, telegram_hook, health=self.db.ping, refresh=self._observe)
+            self.web = WebServer(app, s.samson_http_host, s.samson_http_port)
+        else:  # polling, Socket Mode, a worker or the scheduler: only /healthz and /metrics, without aiohttp
+            self.web = MonitoringServer(s.samson_http_host, s.samson_http_port, health=self.db.ping, refresh=self._observe)
         await self.web.start()
         if self._socket_mode is not None:
             await self._socket_mode.connect_async()

@@ -1,21 +1,16 @@
-"""The bot's one HTTP server: Slack at /slack/events, the Telegram webhook at /telegram/webhook,
-/healthz (checks the database) and /metrics (Prometheus)."""
+"""The bot's HTTP server when it takes platform HTTP: Slack at /slack/events, the Telegram webhook at
+/telegram/webhook, and /healthz and /metrics as ``bot/monitoring.py`` answers them."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.metrics import REGISTRY
+from bot.monitoring import Check, health_report, metrics_text
 
-log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Check = Callable[[], Awaitable[None]]
-HEALTH_TIMEOUT = 3.0
 
 
 def build_web_app(slack: Handler | None = None, telegram: Handler | None = None, *,
@@ -27,21 +22,11 @@ def build_web_app(slack: Handler | None = None, telegram: Handler | None = None,
     """
 
     async def healthz(request: web.Request) -> web.Response:
-        if health is not None:
-            try:
-                await asyncio.wait_for(health(), HEALTH_TIMEOUT)
-            except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
-                log.warning("health check failed: %s", exc)
-                return web.json_response({"ok": False, "database": f"unreachable: {type(exc).__name__}"}, status=503)
-        return web.json_response({"ok": True, "database": "ok" if health else "not checked"})
+        status, body = await health_report(health)
+        return web.json_response(body, status=status)
 
     async def metrics(request: web.Request) -> web.Response:
-        if refresh is not None:
-            try:
-                await refresh()
-            except Exception as exc:  # noqa: BLE001 - stale gauges are better than no metrics
-                log.warning("refreshing metrics failed: %s", exc)
-        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=await metrics_text(refresh), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app.router.add_get("/healthz", healthz)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from bot.adapters.telegram_pacing import PacedRateLimiter
 from bot.cli import app
 from bot.config import Settings
+from bot.monitoring import MonitoringServer
 from bot.runtime import Role, Runtime
 from bot.web import WebServer, build_web_app
 from storage import outbox
@@ -61,14 +62,18 @@ async def test_healthz_checks_the_database_and_metrics_are_served(fake, db_url) 
     finally:
         await runtime.stop()
     broken = Database("postgresql://nobody@127.0.0.1:1/samson")  # nothing listens there
-    server = WebServer(build_web_app(health=broken.ping), "127.0.0.1", 0)
-    await server.start()
-    try:
-        status, body = await get(server.port, "/healthz")
-        assert status == 503 and '"ok": false' in body
-    finally:
-        await server.stop()
-        await broken.close()
+    # the aiohttp app (Slack events, the Telegram webhook) and the small server of polling runs answer alike
+    for server in (WebServer(build_web_app(health=broken.ping), "127.0.0.1", 0),
+                   MonitoringServer("127.0.0.1", 0, health=broken.ping)):
+        await server.start()
+        try:
+            status, body = await get(server.port, "/healthz")
+            assert status == 503 and '"ok": false' in body
+            status, _ = await get(server.port, "/nothing")
+            assert status == 404
+        finally:
+            await server.stop()
+    await broken.close()
 
 
 async def test_a_worker_sends_but_takes_no_updates(fake, db_url) -> None:

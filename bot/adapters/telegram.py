@@ -19,10 +19,9 @@ import logging
 import ssl
 import time
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import certifi
-from aiohttp import web
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -38,6 +37,9 @@ from bot.events import Audience, Event, EventKind, Reply, fold
 from core.dialogue import CANT_SAY, parse_vote
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_hint, t
 from storage.people import mark_unreachable
+
+if TYPE_CHECKING:  # aiohttp only serves the webhook; polling runs without it
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -205,6 +207,8 @@ class TelegramAdapter:
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
         """``/telegram/webhook``: 403 without the right secret token, else queue the update."""
+        from aiohttp import web
+
         secret = self.settings.telegram_webhook_secret or ""
         given = request.headers.get(SECRET_HEADER, "")
         if not secret or not hmac.compare_digest(given.encode(), secret.encode()):

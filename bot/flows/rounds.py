@@ -132,7 +132,7 @@ async def on_button(turn: Turn, raw: str) -> None:
             if turn.identity.awaiting != "round":  # a button after a pause resumes
                 turn.identity.awaiting = "round"
                 turn.session.add(turn.identity)
-            await on_input(turn, raw)
+            await on_input(turn, raw, found)
             return
     turn.say(turn.t("stale"), notice=True)
 
@@ -142,9 +142,11 @@ def side_of(org: Organisation | None) -> str | None:
     return side_of_kind(org.kind) if org else None
 
 
-async def on_input(turn: Turn, raw: str) -> None:
-    """Feed one typed line or button value to the active round."""
-    found = await response_context(turn.session, turn.identity.active_response_id)  # type: ignore[arg-type]
+async def on_input(turn: Turn, raw: str,
+                   found: tuple[Response, Round, Organisation | None] | None = None) -> None:
+    """Feed one typed line or button value to the active round (``found``: its context, when already loaded)."""
+    if found is None:
+        found = await response_context(turn.session, turn.identity.active_response_id)  # type: ignore[arg-type]
     if found is None:
         turn.identity.awaiting = None
         turn.identity.active_response_id = None
