@@ -80,6 +80,16 @@ async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /
     return bool(result.rowcount)
 
 
+async def upsert(session: AsyncSession, model: type, conflict_on: tuple[str, ...], values: dict[str, object],
+                 update: tuple[str, ...]) -> None:
+    """``INSERT … ON CONFLICT (conflict_on) DO UPDATE SET`` the ``update`` columns: one statement, no ORM load."""
+    insert = _dialect_insert(session)
+    statement = insert(model).values(**values)
+    statement = statement.on_conflict_do_update(index_elements=list(conflict_on),
+                                                set_={name: statement.excluded[name] for name in update})
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
 async def insert_many_or_skip(session: AsyncSession, model: type, conflict_on: str, rows: list[dict]) -> int:
     """One multi-row ``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; returns how many rows were inserted."""
     if not rows:

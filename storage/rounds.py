@@ -14,6 +14,7 @@ from core.flow import Answer as FlowAnswer
 from core.flow import FlowState
 from core.instrument import load_instrument
 from core.roles import SESSION, counts_as_expected
+from storage.db import upsert
 from storage.models import (
     ActionIdea,
     Answer,
@@ -161,21 +162,22 @@ async def get_or_create_response(session: AsyncSession, round_: Round, person_id
 
 
 async def load_answers(session: AsyncSession, response_id: int) -> dict[str, FlowAnswer]:
-    """A response's answers, as the flow engine sees them."""
-    return {row.item_id: FlowAnswer(row.number, row.text) for row in await answer_rows(session, response_id)}
+    """A response's answers, as the flow engine sees them (plain rows, no ORM objects: read on every tap)."""
+    query = select(Answer.item_id, Answer.number, Answer.text).where(Answer.response_id == response_id)
+    return {item_id: FlowAnswer(number, text) for item_id, number, text in (await session.exec(query)).all()}
+
+
+async def save_answer(session: AsyncSession, response_id: int, item_id: str, answer: FlowAnswer) -> None:
+    """Store an answer in one statement, replacing an earlier answer to the item."""
+    await upsert(session, Answer, ("response_id", "item_id"),
+                 dict(response_id=response_id, item_id=item_id, number=answer.number, text=answer.text,
+                      answered_at=utcnow()),
+                 update=("number", "text", "answered_at"))
 
 
 async def answer_rows(session: AsyncSession, response_id: int) -> list[Answer]:
     """A response's answer rows."""
     return list((await session.exec(select(Answer).where(Answer.response_id == response_id))).all())
-
-
-def put_answer(session: AsyncSession, rows: dict[str, Answer], response_id: int, item_id: str, answer: FlowAnswer) -> None:
-    """Store an answer, replacing the loaded row for the item if there is one (``rows`` by item id)."""
-    row = rows.get(item_id) or Answer(response_id=response_id, item_id=item_id)
-    row.number, row.text, row.answered_at = answer.number, answer.text, utcnow()
-    rows[item_id] = row
-    session.add(row)
 
 
 async def advance_response(

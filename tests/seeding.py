@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.flow import Answer as FlowAnswer
 from core.instrument import load_instrument
 from storage.models import Membership, Person, Round, utcnow
-from storage.rounds import get_or_create_response, put_answer
+from storage.rounds import get_or_create_response, save_answer
 from tests.conftest import full_answers
 
 
@@ -25,12 +25,11 @@ async def completed_person(session, round_: Round, organisation_id: int | None, 
                            organisation_id=organisation_id, role="partner"))
     await session.flush()
     response = await get_or_create_response(session, round_, person.id)
-    rows: dict = {}
     items = load_instrument(round_.instrument_id, round_.instrument_version).items
     for item, value in zip(items, inputs or full_answers(seed), strict=True):
-        put_answer(session, rows, response.id, item.id, _answer(value))
+        await save_answer(session, response.id, item.id, _answer(value))
     response.completed_at = utcnow()
-    response.position = len(rows) - 1
+    response.position = len(items) - 1
     session.add(response)
     await session.flush()
     return person

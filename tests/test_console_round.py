@@ -192,13 +192,13 @@ async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, s
 
     u = user("ola")
     await join(u, seed.codes["kommune"])
-    real = rounds.put_answer
+    real = rounds.save_answer
 
-    def broken(*args, **kwargs):
-        real(*args, **kwargs)
+    async def broken(*args, **kwargs):
+        await real(*args, **kwargs)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(rounds, "put_answer", broken)
+    monkeypatch.setattr(rounds, "save_answer", broken)
     event = Event("console", "local", "console:ola", "ola", EventKind.TEXT, "7", update_key="crash-1")
     replies = await core.handle(event)
     assert [r.text for r in replies] == ["Sorry, something went wrong on my side and nothing was saved. "
@@ -206,7 +206,7 @@ async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, s
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
         assert (await s.exec(select(Inbox).where(Inbox.key == "crash-1"))).first() is None
-    monkeypatch.setattr(rounds, "put_answer", real)
+    monkeypatch.setattr(rounds, "save_answer", real)
     assert "(2 of 54)" in (await core.handle(event))[-1].text  # the re-delivery is processed
     async with db.session() as s:
         assert len((await s.exec(select(Answer))).all()) == 1

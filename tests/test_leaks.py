@@ -28,7 +28,7 @@ from storage.models import (
     utcnow,
 )
 from storage.partnerships import add_organisation, create_invite, create_partnership
-from storage.rounds import get_or_create_response, open_round, put_answer
+from storage.rounds import get_or_create_response, open_round, save_answer
 from tests.conftest import full_answers, join
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_driver import SlackDriver
@@ -76,9 +76,8 @@ async def _round_with_answers(db: Database, seed, answers: list[dict[str, float 
             await s.flush()
             s.add(Membership(person_id=person.id, partnership_id=seed.partnership_id, organisation_id=org_id))
             response = await get_or_create_response(s, round_, person.id)
-            rows: dict = {}
             for item in load_instrument("samson").items:
-                put_answer(s, rows, response.id, item.id, FlowAnswer(override.get(item.id, 6.0), None))
+                await save_answer(s, response.id, item.id, FlowAnswer(override.get(item.id, 6.0), None))
             response.completed_at = utcnow()
             s.add(response)
         p = await s.get(Partnership, seed.partnership_id)
@@ -111,9 +110,8 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
             await s.flush()
             s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=org.id))
             response = await get_or_create_response(s, round_, person.id)
-            rows: dict = {}
-            put_answer(s, rows, response.id, "ci.working", FlowAnswer(score, None))
-            put_answer(s, rows, response.id, "ci.often", FlowAnswer(None, "weekly"))
+            await save_answer(s, response.id, "ci.working", FlowAnswer(score, None))
+            await save_answer(s, response.id, "ci.often", FlowAnswer(None, "weekly"))
             response.completed_at = utcnow()
             s.add(response)
         await round_lifecycle.close(s, p, round_)

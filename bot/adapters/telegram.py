@@ -50,8 +50,11 @@ POLL_TIMEOUT = 10
 """Seconds a getUpdates long poll waits for news."""
 WRITE_TIMEOUT = 30.0
 """Generous: a send Telegram accepted but answered slowly must not look failed and go out twice."""
-CONCURRENT_UPDATES = 64
-"""Updates processed at once (most of their time is spent waiting: for the database, for pacing)."""
+CONCURRENT_UPDATES = {"sqlite": 4, "postgresql": 8}
+"""Updates processed at once, by database. SQLite lets one writer in at a time: more in flight only
+queue for it, and the next batch's store (which confirms the poll offset) waits behind them."""
+HTTP_CONNECTIONS = 32
+"""Connections to the Bot API: updates in flight, the outbox delivery, and tap answers."""
 
 
 class TelegramAdapter:
@@ -72,16 +75,16 @@ class TelegramAdapter:
             .base_url(api)
             .base_file_url(api.replace("/bot", "/file/bot"))
             .rate_limiter(PacedRateLimiter())
-            .request(HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8, read_timeout=WRITE_TIMEOUT,
+            .request(HTTPXRequest(connection_pool_size=HTTP_CONNECTIONS, read_timeout=WRITE_TIMEOUT,
                                   write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2,
-                                  httpx_kwargs={"verify": tls}))
+                                  pool_timeout=WRITE_TIMEOUT, httpx_kwargs={"verify": tls}))
             .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, httpx_kwargs={"verify": tls}))
             .updater(None)  # our own polling loop: it confirms an offset only after storing the updates
         )
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.sender = TelegramSender(self.app.bot)
-        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
+        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES.get(core.db.engine.dialect.name, 8))
         self._in_flight: set[asyncio.Task] = set()
         self._poller: asyncio.Task | None = None
         self._answered: dict[str, None] = {}

@@ -18,13 +18,14 @@ from bot.actions import ActionError
 from bot.events import Audience, Choice, Reply
 from bot.turn import Turn
 from core.dialogue import CANT_SAY, bars, distribution, statements
+from core.flow import Answer as FlowAnswer
 from core.i18n import t
 from core.instrument import Item, load_instrument
 from core.roles import COORDINATOR, SESSION
 from storage.channels import binding_of
 from storage.models import Answer, DialogueSession, Partnership, Response, Round, utcnow
 from storage.people import membership_in
-from storage.rounds import RoundError, get_or_create_response, open_round
+from storage.rounds import RoundError, get_or_create_response, open_round, save_answer
 
 ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
 
@@ -192,12 +193,8 @@ async def vote(turn: Turn, ref: str, value: str) -> None:
     assert round_ is not None
     response = await get_or_create_response(turn.session, round_, turn.person.id)  # type: ignore[arg-type]
     item = _items(dialogue)[dialogue.position]
-    row = (await turn.session.exec(select(Answer).where(
-        Answer.response_id == response.id, Answer.item_id == item.id))).first()
-    row = row or Answer(response_id=response.id, item_id=item.id)  # type: ignore[arg-type]
-    row.number, row.answered_at = (None if value == CANT_SAY else float(value)), utcnow()
-    turn.session.add(row)
-    await turn.session.flush()
+    await save_answer(turn.session, response.id, item.id,  # type: ignore[arg-type]
+                      FlowAnswer(None if value == CANT_SAY else float(value), None))
     if turn.event.can_ephemeral:  # on Telegram the tap's own answer said it already
         shown = turn.t("choice.na") if value == CANT_SAY else value
         turn.say(turn.t("session.voted", value=shown), audience=Audience.EPHEMERAL)

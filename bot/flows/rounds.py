@@ -22,12 +22,11 @@ from storage.models import Organisation, Response, Round, RoundStatus
 from storage.people import membership_in
 from storage.rounds import (
     advance_response,
-    answer_rows,
     get_or_create_response,
     load_answers,
     open_rounds,
-    put_answer,
     response_context,
+    save_answer,
     save_idea,
     share_idea,
 )
@@ -160,8 +159,7 @@ async def on_input(turn: Turn, raw: str,
         turn.say(turn.t("round.closed"))
         return
     instrument = load_instrument(round_.instrument_id, round_.instrument_version)
-    rows = {row.item_id: row for row in await answer_rows(turn.session, response.id)}  # type: ignore[arg-type]
-    answers = {item_id: flow.Answer(row.number, row.text) for item_id, row in rows.items()}
+    answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]
     state = _state(response)
     step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, side_of(org), answers))
     completed = any(isinstance(effect, flow.Completed) for effect in step.effects)
@@ -173,7 +171,7 @@ async def on_input(turn: Turn, raw: str,
         return
     for effect in step.effects:
         if isinstance(effect, flow.RecordAnswer):
-            put_answer(turn.session, rows, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
+            await save_answer(turn.session, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
             metrics.ANSWERS.inc()
         elif isinstance(effect, flow.RecordIdea):
             await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
