@@ -9,6 +9,9 @@ starts it again. Taps confirmed to Telegram are in the inbox; replies are in the
 outbox; the restarted process finishes both (claim lease and recovery grace set
 to 2 s here, through ``SAMSON_CLAIM_LEASE_SECONDS`` and ``SAMSON_RECOVERY_GRACE_SECONDS``).
 
+A resident who finishes the round (its profile photo arrives) is replaced by a
+newcomer who joins with ``/start``, so every run has ``--residents`` tapping.
+
 Printed: taps, answers stored, taps told "earlier question", residents left without
 a next statement, and statements that arrived twice. A reply whose send went out just
 before the kill is sent again once its claim lapses (at least once, never lost); a
@@ -44,6 +47,7 @@ class Resident:
         self.user = fake.user(uid, f"R{uid}", "nb")
         self.answers = 0
         self.stuck = False
+        self.finished = False
         self.seen: tuple | None = None
         self.texts: list[str] = []
         self.untapped = None
@@ -52,11 +56,14 @@ class Resident:
         event = self.fake.events.setdefault(self.uid, asyncio.Event())
         if self.seen is None:
             self.fake.say(self.user, f"/start {CODE}")
-        if self.untapped is not None:  # the statement shown when the last run stopped
+        if self.untapped is not None and self.untapped.keyboard:  # the statement shown when the last run stopped
             self.tap(self.untapped)
         while True:
             deadline = time.monotonic() + STUCK_AFTER
             while (message := self.fake.latest.get(self.uid)) is None or (message.message_id, message.text) == self.seen:
+                if any(sent.photo for sent in self.fake.to_chat.get(self.uid, [])):  # the round's profile: done
+                    self.finished = True
+                    return
                 event.clear()
                 try:
                     await asyncio.wait_for(event.wait(), max(0.01, deadline - time.monotonic()))
@@ -64,6 +71,8 @@ class Resident:
                     self.stuck = True
                     return
             self.seen = (message.message_id, message.text)
+            if not message.keyboard:  # the last statement, answered: the profile comes next
+                continue
             self.texts.append(message.text.rsplit("\n\n", 1)[-1])
             if stop.is_set():
                 self.untapped = message
@@ -82,12 +91,14 @@ async def main(runs: int, residents: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="samson-crash-"))
     await seed(workdir)
     env = {"SAMSON_CLAIM_LEASE_SECONDS": "2", "SAMSON_RECOVERY_GRACE_SECONDS": "2"}
-    people = [Resident(fake, 30_000 + n) for n in range(residents)]
+    people: list[Resident] = []
     for run in range(runs):
+        active = [p for p in people if not (p.stuck or p.finished)]
+        people += [Resident(fake, 30_000 + len(people) + n) for n in range(residents - len(active))]  # newcomers join
         proc = start_bot("samson", fake, workdir, env)
         await wait_polling(fake, proc)
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(p.run(stop)) for p in people if not p.stuck]
+        tasks = [asyncio.create_task(p.run(stop)) for p in people if not (p.stuck or p.finished)]
         await asyncio.sleep(random.uniform(0.3, 2.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -98,14 +109,15 @@ async def main(runs: int, residents: int) -> None:
         await asyncio.gather(*tasks)
         proc.terminate()
         proc.wait(30)
-        print(f"run {run + 1}: {sum(p.answers for p in people)} answers tapped, "
-              f"{sum(p.stuck for p in people)} residents without their next statement", flush=True)
+        print(f"run {run + 1}: {sum(p.answers for p in people)} answers tapped, {sum(p.finished for p in people)} "
+              f"residents finished the round, {sum(p.stuck for p in people)} without their next statement", flush=True)
     await fake.stop()
     with sqlite3.connect(workdir / "bench.db") as db:
         stored = db.execute("SELECT count(*) FROM answer").fetchone()[0]
     repeated = sum(len(p.texts) - len(set(p.texts)) for p in people)
     stale = sum("tidligere spørsmål" in m.text for p in people for m in fake.to_chat.get(p.uid, []))
-    print(f"{runs} kill -9 runs: {sum(p.answers for p in people)} answer taps, {stored} answers stored, "
+    print(f"{runs} kill -9 runs, {len(people)} residents ({sum(p.finished for p in people)} finished the round of 54): "
+          f"{sum(p.answers for p in people)} answer taps, {stored} answers stored, "
           f"{stale} taps on a question shown twice (a reply re-sent after the crash) told 'earlier question', "
           f"{sum(p.stuck for p in people)} residents without a next statement within {STUCK_AFTER:.0f} s, "
           f"{repeated} statements shown twice")

@@ -92,6 +92,8 @@ def choose(message: Sent) -> tuple[str, bool]:
             if d.endswith("|" + wanted):
                 return d, False
     numbers = [d for d in data if d.rsplit("|", 1)[-1].isdigit()]
+    if not numbers:
+        raise RuntimeError(f"nothing to tap in {message.text!r}: {data}")
     return random.choice(numbers), True
 
 
