@@ -229,7 +229,7 @@ class BotCore:
             await round_flow.on_button(turn, payload)
             return
         awaiting = turn.identity.awaiting
-        if awaiting == "consent":
+        if awaiting is not None and awaiting.startswith("consent"):
             await consent.on_consent(turn, payload)
         elif awaiting == "language":
             await consent.on_language(turn, payload)

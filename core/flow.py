@@ -27,9 +27,10 @@ def _labels(key: str) -> set[str]:
 # every configured language may be typed too.
 BACK = {"back", "/back", "tilbake", "tillbaka"} | _labels("choice.back")
 PAUSE = {"pause", "/pause", "quit", "/quit", "stop", "stopp", "avslutt", "avsluta", "paus"} | _labels("choice.pause")
-CANT_SAY = {"na", "?", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"} | _labels("choice.na")
+CANT_SAY = {"na", "?", "؟", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"} | _labels("choice.na")
 SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"} | _labels("choice.skip")
 IDEA = {"idea", "/idea", "idé", "ide", "💡"} | _labels("choice.idea")
+CANCEL = {"cancel", "avbryt"} | _labels("choice.cancel")
 EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"} | _labels("choice.explain")
 IDEA_PREFIXES = ("idea:", "idé:", "ide:")
 SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
@@ -353,7 +354,7 @@ def advance(instrument: Instrument, state: FlowState, raw: str, ctx: FlowContext
 
     if state.choosing_sharing:
         back = replace(state, choosing_sharing=False)
-        if norm in BACK or norm in SKIP or norm in {"cancel", "avbryt"}:
+        if norm in BACK or norm in SKIP or norm in CANCEL:
             return Step(back, [Prompt(t(lang, "idea.kept_for_coordinators")), question(instrument, back, ctx)])
         sharing = _sharing_of(raw, lang)
         if sharing is None:
@@ -371,7 +372,7 @@ def advance(instrument: Instrument, state: FlowState, raw: str, ctx: FlowContext
         return Step(back, [question(instrument, back, ctx)])
 
     if state.awaiting_idea:
-        if norm in SKIP or norm in {"cancel", "avbryt"}:
+        if norm in SKIP or norm in CANCEL:
             back = replace(state, awaiting_idea=False)
             return Step(back, [question(instrument, back, ctx, header=False)])
         return _save_idea(instrument, state, ctx, raw)

@@ -92,6 +92,19 @@ def command_words(lang: str) -> dict[str, str]:
     return {**words, "kinds": "|".join(kinds), "meeting": kinds[0]}
 
 
+@cache
+def answer_words(answer: str) -> frozenset[str]:
+    """What may be typed for ``answer`` (``"yes"`` or ``"no"``) in any language: ``word.<answer>``, the
+    consent button's label and its first word (``نعم، أوافق`` → ``نعم``), lower case."""
+    label = {"yes": "consent.yes", "no": "consent.no"}[answer]
+    words: set[str] = set()
+    for key in (f"word.{answer}", label):
+        for text in catalogue()[key].values():
+            text = text.lower().strip()
+            words |= {text, text.split()[0].rstrip(",،、፣.!")}
+    return frozenset(words)
+
+
 def day_and_time(lang: str, moment: datetime) -> str:
     """A day and a time of day as readers of ``lang`` write them ("14. feb. 18:00", "Feb 14 6:00 PM"), by Babel."""
     from babel.dates import format_skeleton, format_time
@@ -100,6 +113,17 @@ def day_and_time(lang: str, moment: datetime) -> str:
         return f"{format_skeleton('MMMd', moment, locale=lang)} {format_time(moment, 'short', locale=lang)}"
     except (ValueError, LookupError):
         return moment.strftime("%Y-%m-%d %H:%M")
+
+
+@cache
+def decimal_symbol(lang: str) -> str:
+    """The decimal separator readers of ``lang`` expect ("," in nb, sv and uk), by Babel."""
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(lang)
+    except (ValueError, LookupError):
+        return "."
 
 
 def plural_category(lang: str, n: object) -> str:

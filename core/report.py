@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from core.charts import DPI, SpiderSpec, render_spider_at
 from core.disclosure import Reason
-from core.i18n import t
+from core.i18n import decimal_symbol, t
 from core.instrument import Instrument
 from core.languages import RTL
 from core.results import (
@@ -38,12 +38,11 @@ VISIBLE_CHANGE = 0.05
 
 
 def fmt(lang: str, value: float | None, signed: bool = False) -> str:
-    """A score with one decimal in the language's style (7,1 in nb/sv); '–' for none."""
+    """A score with one decimal in the language's style (7,1 in nb, sv and uk); '–' for none."""
     if value is None:
         return "–"
     text = f"{value:+.1f}" if signed else f"{value:.1f}"
-    text = text.replace("-", "−")
-    return text.replace(".", ",") if lang in ("nb", "sv") else text
+    return text.replace("-", "−").replace(".", decimal_symbol(lang))
 
 
 def _ordered(values: Mapping[str, float | None], keys: list[str]) -> tuple[float | None, ...]:
@@ -120,6 +119,10 @@ def overview_chart(
     """The seven-field spider: score line over the grey weighting, previous round dashed."""
     labels = field_labels(instrument, lang)
     intro = t(lang, "report.alt_overview", title=title, n=len(labels))
+    if weights and any(value is not None for value in weights.values()):
+        intro += " " + t(lang, "report.alt_weighting")
+    else:
+        weights = None  # residents weigh nothing: no grey area, and no legend entry for one
     return _spider(lang, title, intro, labels, scores, weights, previous, filename, dpi, compared)
 
 

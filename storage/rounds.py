@@ -129,12 +129,12 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
     return (await session.exec(query)).first()
 
 
-async def latest_response(session: AsyncSession, person_id: int, instrument_id: str) -> Response | None:
-    """A person's newest response to an instrument, completed ones first."""
+async def latest_response(session: AsyncSession, person_id: int, instrument_ids: tuple[str, ...]) -> Response | None:
+    """A person's newest response to any of the instruments, completed ones first."""
     query = (
         select(Response)
         .join(Round, Round.id == Response.round_id)
-        .where(Response.person_id == person_id, Round.instrument_id == instrument_id)
+        .where(Response.person_id == person_id, col(Round.instrument_id).in_(instrument_ids))
         .order_by(col(Response.completed_at).is_(None), col(Response.id).desc())
     )
     return (await session.exec(query)).first()

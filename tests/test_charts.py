@@ -91,3 +91,13 @@ def test_versions_are_compared_only_on_the_sub_themes_both_ask() -> None:
     assert "No field has changed since the previous round." in text
     assert "measured on the 46 of 50 statements both share" in text
     assert "another version" not in group_summary(v1, before, "en", before)
+
+
+def test_a_residents_chart_mentions_no_weighting_and_uses_the_readers_decimal_sign() -> None:
+    residents, samson = load_instrument("residents"), load_instrument("samson")
+    scores = {field.id: 4.75 for field in residents.fields}
+    chart = overview_chart(residents, "uk", "Голос мешканців", scores, {field.id: None for field in residents.fields})
+    assert "вагу" not in chart.alt_text and "4,8" in chart.alt_text  # no grey area to speak of; Ukrainian comma
+    assert "4.8" in overview_chart(residents, "en", "Voice", scores, None).alt_text
+    weighted = overview_chart(samson, "en", "Partners", scores, {field.id: 6.0 for field in samson.fields})
+    assert "grey area" in weighted.alt_text

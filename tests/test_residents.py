@@ -178,3 +178,51 @@ async def test_a_resident_gets_one_reminder_outside_quiet_hours_and_can_stop_the
         s.add(person)
         await s.commit()
         assert await compose(s, row) == []
+
+
+async def _residents_round(db: Database) -> None:
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Nord", k=3)
+        residents = await add_organisation(s, p, "Innbyggere i Nord", "residents")
+        await create_invite(s, p, organisation=residents, role="resident", code="RES-1")
+        await round_lifecycle.open_(s, p, "samson", title="Høst", audience="residents")
+        await s.commit()
+
+
+async def test_a_resident_reads_the_terms_and_answers_in_arabic_words(core, db, user) -> None:
+    from sqlmodel import select
+
+    from storage.models import ActionIdea
+
+    await _residents_round(db)
+    amina = user("amina")
+    out = await amina.say("/start RES-1")
+    assert "🌐" in out and "اللغة" in out and "ትግርኛ" not in out  # the terms in Norwegian, and a way out of them
+    out = await amina.say("العربية")  # a language typed at the consent question: the terms again, in it
+    assert t("ar", "consent.ask") in out and t("ar", "privacy.text", k=3)[:40] in out
+    out = await amina.say("نعم")  # "yes" in Arabic
+    assert t("ar", "consent.given") in out and t("ar", "lang.ask") not in out  # the language is not asked twice
+    assert RESIDENTS.items[0].wording("ar") in out
+    out = await amina.say("؟")  # the Arabic question mark: can't say
+    assert RESIDENTS.items[1].wording("ar") in out
+    assert "💡" in await amina.say("💡")  # an idea for action …
+    out = await amina.say("إلغاء")  # … cancelled with the Arabic word
+    assert RESIDENTS.items[1].wording("ar") in out and t("ar", "err.not_number") not in out
+    async with db.session() as s:
+        assert (await s.exec(select(ActionIdea))).all() == []
+    await amina.say(*["7"] * (len(RESIDENTS.items) - 1))
+    out = await amina.say("/results")
+    assert t("ar", "results.mine") in out and "[chart:" in out  # their own profile, from the residents' instrument
+    assert "/erase نعم" in await amina.say("/erase")
+    help_text = await amina.say("/help")
+    assert "/resume" in help_text and "/contact" not in help_text and "/snooze" not in help_text  # not a partner's
+
+
+async def test_lang_before_consent_shows_the_terms_again_in_that_language(core, db, user) -> None:
+    await _residents_round(db)
+    olena = user("olena")
+    await olena.say("/start RES-1")
+    out = await olena.say("/lang uk")
+    assert t("uk", "consent.ask") in out
+    out = await olena.say("так")
+    assert t("uk", "consent.given") in out and RESIDENTS.items[0].wording("uk") in out

@@ -5,23 +5,39 @@ from __future__ import annotations
 from bot.events import Choice
 from bot.flows import rounds
 from bot.turn import Turn
-from core.i18n import LANGUAGE_NAMES, normalise_language
+from core.i18n import LANGUAGE_NAMES, answer_words, normalise_language, t
 from storage.models import utcnow
 from storage.people import leave_unconsented
 
-YES = {"yes", "y", "ja", "j", "consent_yes", "ok", "jo"}
-NO = {"no", "n", "nei", "nej", "consent_no"}
+YES = {"y", "j", "consent_yes", "ok", "jo"} | answer_words("yes")
+NO = {"n", "consent_no"} | answer_words("no")
 
 
-def _consent_choices(turn: Turn) -> tuple[Choice, Choice]:
-    return Choice("consent_yes", turn.t("consent.yes")), Choice("consent_no", turn.t("consent.no"))
+CHOOSE_LANGUAGE = "consent_lang"
+"""The consent question's language button: the terms again, in another language."""
+CHOSEN = "consent:lang"
+"""``awaiting`` while consent is asked after the person picked a language (not asked again after consent)."""
 
 
-async def ask_consent(turn: Turn) -> None:
-    """Show what is stored and ask for consent."""
+def _language_button() -> str:
+    """``🌐 Språk · Language · اللغة · …``: readable whatever the current language."""
+    return "🌐 " + " · ".join(dict.fromkeys(t(lang, "lang.word") for lang in LANGUAGE_NAMES))
+
+
+def _language_words() -> set[str]:
+    return {t(lang, "lang.word").lower() for lang in LANGUAGE_NAMES}
+
+
+def _consent_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (Choice("consent_yes", turn.t("consent.yes")), Choice("consent_no", turn.t("consent.no")),
+            Choice(CHOOSE_LANGUAGE, _language_button()))
+
+
+async def ask_consent(turn: Turn, *, language_chosen: bool = False) -> None:
+    """Show what is stored and ask for consent (with a button to read it in another language)."""
     partnership = await turn.partnership()
     k = partnership.k_threshold if partnership else 3
-    turn.identity.awaiting = "consent"
+    turn.identity.awaiting = CHOSEN if language_chosen else "consent"
     turn.session.add(turn.identity)
     turn.say(turn.t("privacy.text", k=k))
     turn.say(turn.t("consent.ask"), _consent_choices(turn))
@@ -29,16 +45,27 @@ async def ask_consent(turn: Turn) -> None:
 
 async def on_consent(turn: Turn, answer: str) -> None:
     """The answer to the consent question; declining leaves no membership behind."""
-    word = answer.strip().lower().rstrip("!.")
+    word = answer.strip().lower().rstrip("!.،")
     if word in YES:
+        language_chosen = turn.identity.awaiting == CHOSEN
         turn.person.consent_at = utcnow()
         turn.session.add(turn.person)
         turn.say(turn.t("consent.given"))
-        await ask_language(turn)
+        if language_chosen:
+            turn.identity.awaiting = None
+            turn.session.add(turn.identity)
+            await rounds.offer(turn)
+        else:
+            await ask_language(turn)
     elif word in NO:
         await leave_unconsented(turn.session, turn.person)
         await turn.session.refresh(turn.identity)
         turn.say(turn.t("consent.declined"))
+    elif word in (CHOOSE_LANGUAGE, "/lang", "lang") or word.lstrip("🌐 ") in _language_words():
+        await ask_language(turn)
+    elif (lang := normalise_language(word)) is not None:  # a language typed instead of an answer: the terms in it
+        await set_language(turn, lang)
+        await ask_consent(turn, language_chosen=True)
     else:
         turn.say(turn.t("consent.required"), _consent_choices(turn), is_error=True)
 
@@ -58,7 +85,7 @@ async def ask_language(turn: Turn) -> None:
 async def on_language(turn: Turn, answer: str) -> None:
     """The answer to the language question; then the open rounds."""
     if await set_language(turn, answer):
-        await proceed(turn)
+        await proceed(turn, language_chosen=True)
 
 
 async def set_language(turn: Turn, answer: str) -> bool:
@@ -75,9 +102,9 @@ async def set_language(turn: Turn, answer: str) -> bool:
     return True
 
 
-async def proceed(turn: Turn) -> None:
+async def proceed(turn: Turn, *, language_chosen: bool = False) -> None:
     """After joining: consent if missing, else offer the open rounds."""
     if turn.person.consent_at is None:
-        await ask_consent(turn)
+        await ask_consent(turn, language_chosen=language_chosen)
         return
     await rounds.offer(turn)

@@ -46,7 +46,8 @@ async def language(turn: Turn, args: str) -> None:
     if not args:
         await consent.ask_language(turn)
         return
-    await consent.set_language(turn, args)
+    if await consent.set_language(turn, args) and turn.person.consent_at is None and await turn.partnership():
+        await consent.ask_consent(turn, language_chosen=True)  # the terms again, now in a language they read
 
 
 async def resume(turn: Turn, args: str) -> None:

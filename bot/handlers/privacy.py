@@ -6,9 +6,10 @@ import json
 
 from bot.erasure import erase as erase_person
 from bot.turn import Turn
+from core.i18n import answer_words
 from storage.people import export_person
 
-CONFIRM = {"yes", "ja", "confirm"}
+CONFIRM = {"confirm"} | answer_words("yes")
 
 
 async def show(turn: Turn, args: str) -> None:
@@ -30,6 +31,6 @@ async def export(turn: Turn, args: str) -> None:
 async def erase(turn: Turn, args: str) -> None:
     """Delete the person's data after an explicit confirmation."""
     if args.strip().lower() not in CONFIRM:
-        turn.say(turn.t("erase.confirm"))
+        turn.say(turn.t("erase.confirm", yes=turn.t("word.yes")))
         return
     await erase_person(turn)

@@ -6,6 +6,7 @@ from bot import actions, publishing
 from bot.events import Audience, Choice
 from bot.flows import samson
 from bot.turn import Turn
+from core.instrument import load_instrument
 from storage import publications
 from storage.channels import binding_of
 from storage.models import Partnership
@@ -17,8 +18,9 @@ SURVEY_WORDS = {"survey", "undersøkelse", "undersøkelsen", "enkät", "enkäten
 
 
 async def mine(turn: Turn, args: str) -> None:
-    """The person's latest SAMSON profile, privately."""
-    response = await latest_response(turn.session, turn.person.id, "samson")  # type: ignore[arg-type]
+    """The person's latest SAMSON profile (the partners' or the residents' instrument), privately."""
+    scorecards = ("samson", load_instrument("samson").for_residents or "samson")
+    response = await latest_response(turn.session, turn.person.id, scorecards)  # type: ignore[arg-type]
     if response is None:
         turn.say(turn.t("results.none"))
         return
