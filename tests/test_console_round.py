@@ -210,3 +210,17 @@ async def test_crash_in_handler_rolls_back_and_redelivery_succeeds(core, user, s
     assert "(2 of 54)" in (await core.handle(event))[-1].text  # the re-delivery is processed
     async with db.session() as s:
         assert len((await s.exec(select(Answer))).all()) == 1
+
+
+async def test_round_status_names_who_completed_by_organisation(core, user, seed) -> None:
+    ola, kari, koord = user("ola"), user("kari"), user("koord")
+    await join(ola, seed.codes["kommune"])
+    await ola.say(*full_answers())
+    await join(kari, seed.codes["gronn"])
+    await kari.say("7")  # started, not finished
+    await koord.say(f"/start {seed.codes['coordinator']}", "yes", "en", "pause")
+    out = await koord.say("/round status")
+    assert "1 of 2 have completed" in out
+    assert "Øst kommune: 1 of 1 completed, 0 in progress – ola" in out
+    assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress – —" in out
+    assert "✓" not in out and "0/0" not in out

@@ -92,7 +92,7 @@ async def set_language(turn: Turn, answer: str) -> bool:
     """Set the person's language from a code or name; says what is accepted otherwise."""
     lang = normalise_language(answer)
     if lang is None:
-        turn.say(turn.t("lang.unknown"), _language_choices(), is_error=True)
+        turn.say(turn.t("lang.unknown"), _language_choices(turn.lang), is_error=True)
         return False
     turn.person.lang = lang
     if turn.identity.awaiting == "language":

@@ -18,10 +18,10 @@ from core.instrument import known_ids
 from core.qr import qr_png
 from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of, bindings
-from storage.models import Membership, Partnership, Role, utcnow
+from storage.models import Membership, Partnership, Role, Round, utcnow
 from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
 from storage.people import membership_in, resolve_identity
-from storage.rounds import RoundError, count_completed, open_rounds, participation
+from storage.rounds import RoundError, companions, count_completed, open_rounds, participation
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -122,14 +122,23 @@ async def round_command(turn: Turn, args: str) -> None:
         else:
             turn.say(turn.t("round.published", title=round_.title, n=publication.respondents, channels=messages))
         return
+    lines = await _status_lines(turn, round_)
+    for companion in await companions(turn.session, round_):  # the residents' own round, opened with it
+        lines += ["", *await _status_lines(turn, companion)]
+    turn.say("\n".join(lines))
+
+
+async def _status_lines(turn: Turn, round_: Round) -> list[str]:
+    """A round's participation: a headline, then each organisation expected in it (names of who completed)."""
     done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
-    orgs = await participation(turn.session, round_)
+    orgs = [o for o in await participation(turn.session, round_) if o.members or o.completed or o.in_progress]
     total = sum(o.members for o in orgs)
     lines = [turn.t("round.status_line", number=round_.number, title=round_.title, done=done, total=total)]
     for org in orgs:
-        names = ", ".join(org.completed) or "—"
-        lines.append(f"• {org.organisation}: {len(org.completed)}/{org.members} ✓ {names}")
-    turn.say("\n".join(lines))
+        name = turn.t("round.status_no_org") if org.organisation == "—" else org.organisation
+        lines.append("• " + turn.t("round.status_org", organisation=name, done=len(org.completed), total=org.members,
+                                   started=len(org.in_progress), names=", ".join(org.completed) or "—"))
+    return lines
 
 
 async def invite(turn: Turn, args: str) -> None:
