@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import logging
-import os
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
@@ -15,8 +12,9 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli_assist import assist, paper
+from bot.cli_console import console
 from bot.cli_report import report
-from bot.cli_support import LangOption, language_or_exit
+from bot.cli_support import LANGUAGE_LIST, LangOption, language_or_exit
 from bot.cli_support import run_in_session as _run
 from bot.cli_survey import export, survey_app
 from bot.config import Settings
@@ -45,6 +43,7 @@ app.command()(assist)
 app.command()(paper)
 
 PartnershipArg = Annotated[str, typer.Argument(help="Partnership slug or id.")]
+PARTNERSHIP_LANG = f"Language of its channel and group messages (every language the bot speaks), a code: {LANGUAGE_LIST}."
 
 
 @app.command()
@@ -56,7 +55,8 @@ def run(
         help="all (one process does everything), web (takes updates and sends), worker (only sends), "
              "or scheduler (only decides what is due; run exactly one).")] = "all",
 ) -> None:
-    """Run the bot. With no platform token set, a local chat opens in this terminal."""
+    """Run the bot. With no platform token set, a local chat opens in this terminal (on an empty database, with the
+    demo partnership added to it)."""
     from bot.logs import configure
     from bot.runtime import Role
 
@@ -71,7 +71,7 @@ def run(
         _infrastructure(lambda: Runtime(settings, role=Role(role)).serve_forever())
         return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _infrastructure(lambda: _console(settings, user, invite, charts_dir))
+    _infrastructure(lambda: console(settings, user, invite, charts_dir, demo=False))
 
 
 def _infrastructure(main: Callable[[], Awaitable[None]]) -> None:
@@ -113,49 +113,8 @@ def demo(
     invite: Annotated[str | None, typer.Option(help="Demo invite code to join with.")] = None,
     charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
 ) -> None:
-    """Open the local console chat with the demo partnership."""
-    asyncio.run(_console(Settings(), user, invite, charts_dir))
-
-
-async def _console(settings: Settings, user: str | None, invite: str | None, charts_dir: Path) -> None:
-    from bot.adapters.console import ConsoleAdapter
-    from bot.demo import DEFAULT_DEMO_CODE, DEMO_CODES, DEMO_COORDINATOR_CODE, ensure_demo
-    from bot.dispatch import BotCore
-    from storage.people import memberships, resolve_identity
-
-    db = Database(settings.database_url)
-    await db.migrate()
-    await ensure_demo(db)
-    user = user or _login_name()
-    async with db.session() as session:
-        identity, person = await resolve_identity(session, "console", "local", user, display_name=user)
-        is_member = bool(await memberships(session, person.id))  # type: ignore[arg-type]
-        await session.commit()
-    adapter = ConsoleAdapter(
-        BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir,
-        locale_hint=os.environ.get("LANG", "").split(".")[0] or None, echo=not sys.stdin.isatty(),
-    )
-    print(f"SAMSON local chat as '{user}' (database: {settings.database_url}). Type /help; Ctrl-D or /exit leaves.")
-    first: list[str] = []
-    if not is_member:
-        codes = ", ".join([*DEMO_CODES, DEMO_COORDINATOR_CODE])
-        print(f"Demo invite codes: {codes}. Joining with {invite or DEFAULT_DEMO_CODE}.")
-        first = [f"/start {invite or DEFAULT_DEMO_CODE}"]
-    elif invite:
-        first = [f"/start {invite}"]
-    else:
-        first = ["/resume"]
-    try:
-        await adapter.run(first)
-    finally:
-        await db.close()
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "local"
+    """Open the local chat with the demo partnership, adding it to the database if it is not there yet."""
+    asyncio.run(console(Settings(), user, invite, charts_dir, demo=True))
 
 
 @partnership_app.command("create")
@@ -163,7 +122,7 @@ def partnership_create(
     name: str,
     k: Annotated[int, typer.Option(min=1, help="Anonymity threshold: aggregates need at least k respondents.")] = 3,
     timezone: Annotated[str, typer.Option("--tz", help="IANA time zone.")] = "Europe/Oslo",
-    lang: Annotated[str, typer.Option("--lang", help="Language of its channel and group messages: nb, sv or en.")] = "nb",
+    lang: Annotated[str, typer.Option("--lang", help=PARTNERSHIP_LANG)] = "nb",
 ) -> None:
     """Create a partnership."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -205,7 +164,7 @@ def partnership_set(
     summary_day: Annotated[str | None, typer.Option(help="Weekday of the coordinator summary: mon … sun.")] = None,
     summary_time: Annotated[str | None, typer.Option(help="Local time of the summary, HH:MM.")] = None,
     quiet: Annotated[str | None, typer.Option(help="Quiet hours, e.g. 20:00-08:00, or off.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of channel and group messages: nb, sv or en.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=PARTNERSHIP_LANG)] = None,
     timezone: Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Oslo.")] = None,
 ) -> None:
     """Set a partnership's rhythm: contact frequency, check-ins, summaries, quiet hours, time zone."""
@@ -323,10 +282,22 @@ def invite_create(
     uses: Annotated[int | None, typer.Option(min=1, help="How many people may use the code.")] = None,
     telegram_bot: Annotated[str | None, typer.Option(
         help="Telegram bot username for a t.me deep link (default: asked from Telegram when TELEGRAM_BOT_TOKEN is set).")] = None,
-    qr: Annotated[Path | None, typer.Option(help="Write the deep link as a QR code PNG here, for posters.")] = None,
+    qr: Annotated[Path | None, typer.Option(
+        help="Write the deep link as a QR code PNG here, for posters (needs --telegram-bot or TELEGRAM_BOT_TOKEN).")] = None,
 ) -> None:
     """Create an invite code; people join with /start CODE (or a Telegram deep link)."""
     from storage.partnerships import create_invite, get_organisation, get_partnership
+
+    # --qr needs the bot's username: settle that first, so a failure creates nothing.
+    username = telegram_bot or (_telegram_username() if (qr or Settings().telegram_bot_token) else None)
+    if qr and not username:
+        typer.secho("Error: --qr needs the bot's Telegram username: pass --telegram-bot NAME or set TELEGRAM_BOT_TOKEN. "
+                    "No invite code was created.", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    if qr and not qr.parent.is_dir():
+        typer.secho(f"Error: cannot write {qr}: the folder {qr.parent} does not exist. No invite code was created.",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
@@ -337,7 +308,6 @@ def invite_create(
 
     invite = _run(work)
     typer.echo(f"Invite code: {invite.code}  (role: {invite.role}; join with /start {invite.code})")
-    username = telegram_bot or (_telegram_username() if (qr or Settings().telegram_bot_token) else None)
     if username:
         link = f"https://t.me/{username.lstrip('@')}?start={invite.code}"
         typer.echo(f"Telegram link: {link}")
@@ -346,9 +316,6 @@ def invite_create(
 
             qr.write_bytes(qr_png(link))
             typer.echo(f"QR code written to {qr}")
-    elif qr:
-        typer.secho("Error: --qr needs --telegram-bot or TELEGRAM_BOT_TOKEN", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
 
 
 def _telegram_username() -> str | None:
@@ -436,27 +403,23 @@ def round_publish(partnership: PartnershipArg, round_ref: RoundRef = None) -> No
 
 
 @round_app.command("status")
-def round_status(partnership: PartnershipArg, round_ref: RoundRef = None) -> None:
-    """Who has responded, by organisation (never what they answered)."""
+def round_status(
+    partnership: PartnershipArg,
+    round_ref: Annotated[str | None, typer.Argument(
+        help="Round id, or #N for SAMSON round N; default: the newest open round (not a check-in), "
+             "else the newest round.")] = None,
+) -> None:
+    """Who has responded, by organisation (never what they answered); a residents' round opened with it too."""
+    from bot.cli_rounds import current_round, status_lines
     from storage.partnerships import get_partnership
-    from storage.rounds import get_round, participation
+    from storage.rounds import get_round
 
-    async def work(s: AsyncSession):
-        r = await get_round(s, await get_partnership(s, partnership), round_ref)
-        return r, await participation(s, r)
+    async def work(s: AsyncSession) -> list[str]:
+        p = await get_partnership(s, partnership)
+        r = await get_round(s, p, round_ref) if round_ref else await current_round(s, p)
+        return await status_lines(s, r)
 
-    r, rows = _run(work)
-    typer.echo(f"Round '{r.title}' (id {r.id}, {r.status}):")
-    total = 0
-    for row in rows:
-        total += len(row.completed)
-        typer.echo(f"  {row.organisation} [{row.kind}]: {len(row.completed)} completed, "
-                   f"{len(row.in_progress)} in progress, {row.members} members")
-        if row.completed:
-            typer.echo(f"    completed: {', '.join(row.completed)}")
-        if row.in_progress:
-            typer.echo(f"    in progress: {', '.join(row.in_progress)}")
-    typer.echo(f"  Total completed: {total}")
+    typer.echo("\n".join(_run(work)))
 
 
 @app.command()
@@ -464,8 +427,10 @@ def results(
     partnership: PartnershipArg,
     lang: LangOption = "nb",
     instrument: Annotated[str, typer.Option(help="samson, or survey for the partner survey.")] = "samson",
-    out: Annotated[Path, typer.Option(help="Where to write the chart PNG (the survey's two charts go beside it).")] = Path(
-        "samson-group.png"),
+    out: Annotated[Path | None, typer.Option(
+        help="Where to write the chart PNG (default: its own name, e.g. samson-group.png). A further chart goes beside "
+             "it, named after it: with --out x.png, the residents' chart is x-residents.png, the survey's barriers "
+             "x-barriers.png.")] = None,
     compare: Annotated[str | None, typer.Option(help="Round to overlay (id or #N); default: the round before.")] = None,
 ) -> None:
     """The latest published group result (published when a round closes, or by `round publish`)."""
@@ -487,13 +452,22 @@ def results(
     if replies is None:
         typer.echo(t(language, "group.unpublished"))
         raise typer.Exit(0)
-    images = [r for r in replies if r.image]
+    first = True
     for reply in replies:
         if reply.image:
-            path = out if len(images) == 1 else out.with_name(reply.image_name or "chart.png")
+            name = reply.image_name or "chart.png"
+            path = Path(name) if out is None else out if first else chart_beside(out, name)
+            first = False
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(reply.image)
             typer.echo(f"Chart: {path}")
         typer.echo(reply.text)
+
+
+def chart_beside(out: Path, image_name: str) -> Path:
+    """Where a further chart goes: ``x.png`` and ``samson-residents.png`` give ``x-residents.png``."""
+    kind = Path(image_name).stem.rpartition("-")[2]
+    return out.with_name(f"{out.stem}-{kind}{out.suffix or '.png'}")
 
 
 @instruments_app.command("check")
@@ -505,7 +479,10 @@ def instruments_check(files: Annotated[list[Path] | None, typer.Argument(help="F
         try:
             instrument = load_instrument_file(path)
             typer.echo(f"ok  {path.parent.name}/{path.name}: {instrument.id} v{instrument.version}, "
-                       f"{len(instrument.all_items)} items, languages {', '.join(instrument.title.languages)}")
+                       f"{len(instrument.all_items)} items, languages {', '.join(instrument.answerable_in)}")
+            labels_only = [lang for lang in instrument.title.languages if lang not in instrument.answerable_in]
+            if labels_only:
+                typer.echo(f"    titles and labels only (for results): {', '.join(labels_only)}")
             unreviewed = [lang for lang in instrument.title.languages if lang in UNREVIEWED]
             if unreviewed:
                 typer.echo(f"    not yet reviewed by a native speaker: {', '.join(unreviewed)}")

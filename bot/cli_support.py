@@ -10,12 +10,14 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from core.i18n import normalise_language
+from core.i18n import LANGUAGES, normalise_language
 from storage.db import Database
 from storage.partnerships import NotFound
 
 T = TypeVar("T")
-LangOption = Annotated[str, typer.Option(help="nb, sv or en.")]
+LANGUAGE_LIST = ", ".join(LANGUAGES)
+"""Every language the bot speaks (``core/locales/languages.yaml``), for help texts and errors."""
+LangOption = Annotated[str, typer.Option(help=f"Language: {LANGUAGE_LIST} (a code or the language's name).")]
 
 
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -43,6 +45,7 @@ def language_or_exit(lang: str) -> str:
     """The language code for ``--lang``, or a clear error."""
     language = normalise_language(lang)
     if language is None:
-        typer.secho("Error: --lang must be nb, sv or en", fg=typer.colors.RED, err=True)
+        typer.secho(f"Error: unknown language '{lang}': --lang must be one of {LANGUAGE_LIST}", fg=typer.colors.RED,
+                    err=True)
         raise typer.Exit(1)
     return language

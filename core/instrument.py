@@ -288,6 +288,12 @@ class Instrument(_Strict):
                 raise ValueError(f"{where}: its items use different scales {sorted(s or '' for s in scales)}")
 
     @property
+    def answerable_in(self) -> tuple[str, ...]:
+        """The languages every statement is written in (the title and labels may have more)."""
+        texts = [item.text for item in self.all_items] + [t for item in self.all_items for t in item.text_by_side.values()]
+        return tuple(lang for lang in self.title.languages if all(lang in text.root for text in texts))
+
+    @property
     def all_items(self) -> list[Item]:
         """Every item of the file, including those filled from the profile."""
         return [item for section in self.sections for item in section.items]

@@ -118,6 +118,12 @@ async def create_invite(
     return invite
 
 
+async def find_invite(session: AsyncSession, partnership_id: int, code: str) -> Invite | None:
+    """The partnership's invite with ``code`` (any case), used up or not."""
+    query = select(Invite).where(Invite.code == code.strip().upper(), Invite.partnership_id == partnership_id)
+    return (await session.exec(query)).first()
+
+
 async def redeem_invite(session: AsyncSession, code: str, person_id: int) -> tuple[Membership, bool] | None:
     """Join a person through a code. Returns (membership, newly joined), or None if the code is unusable."""
     invite = (await session.exec(select(Invite).where(Invite.code == code.strip().upper()))).first()

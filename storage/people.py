@@ -157,3 +157,17 @@ async def mark_unreachable(session: AsyncSession, platform: str, workspace: str,
         .where((Identity.dm_channel == channel) | (Identity.user_id == channel))
         .values(unreachable=True)
     )
+
+
+async def assisted_named(session: AsyncSession, user_prefix: str, partnership_id: int, organisation_id: int | None,
+                         name: str) -> list[tuple[Identity, Person]]:
+    """Assisted people called ``name`` (any case) in the partnership and organisation, oldest first."""
+    query = (
+        select(Identity, Person)
+        .join(Person, Person.id == Identity.person_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Identity.platform == "console", col(Identity.user_id).startswith(user_prefix), col(Person.assisted),
+               Membership.partnership_id == partnership_id, Membership.organisation_id == organisation_id)
+        .order_by(col(Person.id))
+    )
+    return [(i, p) for i, p in (await session.exec(query)).all() if p.display_name.casefold() == name.casefold()]

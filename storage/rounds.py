@@ -324,3 +324,23 @@ async def latest_closed_rounds(session: AsyncSession, instrument_id: str) -> lis
 async def companions(session: AsyncSession, round_: Round) -> list[Round]:
     """The rounds opened with ``round_`` for residents (their own instrument)."""
     return list((await session.exec(select(Round).where(Round.parent_round_id == round_.id))).all())
+
+
+async def rounds_newest_first(session: AsyncSession, partnership: Partnership) -> list[Round]:
+    """The partnership's rounds, open ones first, newest first; no dialogue sessions, no check-ins."""
+    query = select(Round).where(Round.partnership_id == partnership.id, Round.audience != SESSION,
+                                Round.instrument_id != "checkin")
+    rows = (await session.exec(query.order_by(col(Round.id).desc()))).all()
+    return sorted(rows, key=lambda r: r.status != RoundStatus.open.value)  # stable: newest first within each
+
+
+async def unfinished_response(session: AsyncSession, person_id: int, partnership_id: int) -> tuple[Response, Round] | None:
+    """The person's newest unfinished response to an open round of the partnership, with its round."""
+    query = (
+        select(Response, Round).join(Round, Round.id == Response.round_id)
+        .where(Response.person_id == person_id, Round.partnership_id == partnership_id,
+               Round.status == RoundStatus.open.value, col(Response.completed_at).is_(None))
+        .order_by(col(Response.id).desc())
+    )
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found else None

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.dispatch import BotCore
 from storage.db import Database
+from storage.rounds import companions
 from tests.conftest import ScriptedUser, full_answers, join
 
 runner = CliRunner()
@@ -68,9 +69,9 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     asyncio.run(_answer(env, codes[1], "bjørn", tmp_path))
     asyncio.run(_answer(env, codes[1], "cato", tmp_path, complete=False))
     status = ok("round", "status", "fjordbyen")
-    assert "Fjordbyen kommune [municipality]: 1 completed, 0 in progress" in status
+    assert "Fjordbyen kommune [municipality]: 1 of 1 members completed, 0 in progress" in status
     assert "completed: alma" in status and "in progress: cato" in status
-    assert "Total completed: 2" in status
+    assert "Total: 2 of 3 members completed" in status
     assert "10.0" not in status and "w.openness" not in status  # never what they answered
 
     assert "No group profile has been published yet" in ok("results", "fjordbyen", "--lang", "en")
@@ -103,7 +104,130 @@ def test_cli_errors_are_clear(env: str) -> None:
 def test_instruments_check(tmp_path: Path) -> None:
     listing = ok("instruments", "check")
     assert "ok  samson/v1.yaml: samson v1, 54 items" in listing and "ok  survey/v1.yaml: survey v1, 82 items" in listing
+    samson = listing.split("samson/v2.yaml")[1].split("ok  ")[0]
+    assert "languages nb, sv, en\n" in samson and "labels only (for results): ar, uk, so, ti" in samson
+    assert "not yet reviewed by a native speaker: ar, uk, so, ti" in samson  # the coordinator sees the flag
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: 1\nkind: survey\ntitle: {nb: a, sv: b}\nsections: []\n", encoding="utf-8")
     out = fails("instruments", "check", str(bad))
     assert "bad.yaml" in out and "'en' is missing" in out
+
+
+async def _seed_rounds(url: str, *, answered: bool) -> None:
+    """Bydel Øst (k=3): a closed SAMSON round "Vår" with its residents' round, three partners and three residents
+    answered in each when ``answered``; then a residents-only round "Høst" that is open."""
+    from bot import round_lifecycle
+    from core.instrument import load_instrument
+    from storage.partnerships import add_organisation, create_partnership
+    from tests.seeding import completed_person
+
+    db = Database(url)
+    await db.migrate()
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Øst", k=3, lang="en")
+        kommune = await add_organisation(s, p, "Øst kommune", "municipality")
+        residents = await add_organisation(s, p, "Innbyggere", "residents")
+        spring, _ = await round_lifecycle.open_(s, p, "samson", title="Vår", audience="all")
+        if answered:
+            companion = (await companions(s, spring))[0]
+            items = load_instrument(companion.instrument_id, companion.instrument_version).items
+            for n in range(3):
+                await completed_person(s, spring, kommune.id, f"partner{n}", seed=n)
+                await completed_person(s, companion, residents.id, f"resident{n}", inputs=[str(4 + n)] * len(items))
+        await round_lifecycle.close(s, p, spring)
+        await round_lifecycle.open_(s, p, "samson", title="Høst", audience="residents")
+        await s.commit()
+    await db.close()
+
+
+def test_results_out_names_every_chart(env: str, tmp_path: Path) -> None:
+    asyncio.run(_seed_rounds(env, answered=True))
+    out = ok("results", "bydel-ost", "--lang", "en", "--out", "x.png")
+    assert "Chart: x.png" in out and "Chart: x-residents.png" in out
+    assert Image.open(tmp_path / "x.png").size == (600, 600) and (tmp_path / "x-residents.png").exists()
+    assert not list(tmp_path.glob("samson-*.png"))  # --out is not ignored
+    ok("results", "bydel-ost", "--out", "charts/y.png")
+    assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == ["y-residents.png", "y.png"]
+    assert "Chart: samson-group.png" in ok("results", "bydel-ost")  # without --out: each chart's own name
+    assert (tmp_path / "samson-residents.png").exists()
+
+
+def test_round_status_and_paper_default_to_the_open_round(env: str, tmp_path: Path) -> None:
+    import pypdf
+
+    asyncio.run(_seed_rounds(env, answered=False))
+    status = ok("round", "status", "bydel-ost")
+    assert status.startswith("Round 'Høst' (id 3, residents, open):") and "Vår" not in status
+    assert "Innbyggere [residents]: 0 of 0 members completed" not in status  # nobody expected: no "0 of 0" row
+    ok("paper", "bydel-ost", "--lang", "en", "--out", "form.pdf")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "form.pdf").pages)
+    assert "Høst" in text and "Vår" not in text
+    closed = ok("round", "status", "bydel-ost", "1")  # a round by id, with its residents' round
+    assert "Round 'Vår' (id 1, samson, closed):" in closed and "Residents' round 'Vår' (id 2, residents, closed):" in closed
+    ok("round", "close", "bydel-ost", "3")
+    assert ok("round", "status", "bydel-ost").startswith("Round 'Høst' (id 3, residents, closed):")  # else the newest
+
+
+def test_every_language_is_offered_and_named_in_errors(env: str) -> None:
+    import typer.main
+
+    from core.languages import LANGUAGES
+
+    listed = ", ".join(LANGUAGES)
+    assert listed == "nb, sv, en, ar, uk, so, ti"
+    command = typer.main.get_command(app)
+    for path in (["paper"], ["assist"], ["results"], ["report"], ["partnership", "create"], ["partnership", "set"]):
+        sub = command
+        for name in path:
+            sub = sub.commands[name]  # type: ignore[attr-defined]
+        helps = [param.help for param in sub.params if param.name == "lang"]  # type: ignore[attr-defined]
+        assert helps and listed in helps[0], (path, helps)
+    ok("partnership", "create", "P")
+    assert f"--lang must be one of {listed}" in fails("paper", "p", "--lang", "xx")
+    assert f"use one of {listed}" in fails("partnership", "create", "Q", "--lang", "xx")
+    assert "language: so" in ok("partnership", "create", "R", "--lang", "so")
+    assert "language of channel and group messages: ti" in ok("partnership", "set", "p", "--lang", "ti")
+
+
+def test_invite_qr_without_a_bot_name_creates_nothing(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlmodel import select
+
+    from storage.models import Invite
+
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    ok("partnership", "create", "P")
+    ok("org", "add", "p", "Innbyggere", "--kind", "residents")
+    out = fails("invite", "create", "p", "--org", "Innbyggere", "--role", "resident", "--qr", "invite.png")
+    assert "--qr needs" in out and "No invite code was created" in out and "Invite code:" not in out
+    assert "does not exist" in fails("invite", "create", "p", "--org", "Innbyggere", "--role", "resident",
+                                     "--telegram-bot", "samson_bot", "--qr", "nowhere/invite.png")
+
+    async def codes() -> list[str]:
+        db = Database(env)
+        async with db.session() as s:
+            found = [i.code for i in (await s.exec(select(Invite))).all()]
+        await db.close()
+        return found
+
+    assert asyncio.run(codes()) == []
+    out = ok("invite", "create", "p", "--org", "Innbyggere", "--role", "resident", "--telegram-bot", "samson_bot",
+             "--qr", "invite.png")
+    code = asyncio.run(codes())[0]
+    assert f"https://t.me/samson_bot?start={code}" in out and Image.open(tmp_path / "invite.png").size[0] > 100
+
+
+def test_run_adds_the_demo_only_to_an_empty_database(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for token in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(token, raising=False)
+    ok("partnership", "create", "Fjordbyen")
+    out = runner.invoke(app, ["run", "--user", "kari"], input="")
+    assert out.exit_code == 0, out.output
+    assert "Demo invite codes" not in out.output and "not in a partnership yet" in out.output
+    assert "demo" not in ok("partnership", "list").lower()
+    assert "Demo invite codes" in runner.invoke(app, ["demo", "--user", "kari"], input="").output  # asked for
+    assert "demo-levende-nabolag" in ok("partnership", "list")
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    out = runner.invoke(app, ["run", "--user", "ada"], input="")
+    assert out.exit_code == 0, out.output
+    assert "Demo invite codes" in out.output and "demo-levende-nabolag" in ok("partnership", "list")

@@ -125,9 +125,10 @@ def test_a_coordinator_answers_with_a_resident_and_prints_the_paper_form(db_url:
     runner = CliRunner()
     answers = "".join(f"{5 + n % 3}\n" for n in range(len(RESIDENTS.items)))
     out = runner.invoke(app, ["assist", "bydel-ost", "--invite", "R-1", "--name", "Amina", "--lang", "so"],
-                        input="yes\nso\n" + answers)
+                        input="haa\n" + answers)  # consent in Somali; --lang means no language question
     assert out.exit_code == 0, out.output
     assert RESIDENTS.items[0].wording("so") in out.output and "✅" in out.output
+    assert t("so", "err.not_number") not in out.output  # every line was taken as meant
 
     async def check() -> tuple[Person, Response, int]:
         db = Database(db_url)
