@@ -68,6 +68,10 @@ def render_paper_form(instrument: Instrument, lang: str, partnership: str, round
         pdf.set_font("Helvetica", "", 7)
         pdf.cell(width, 4, item.id, align="L" if rtl else "R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 12)
+        if rtl:  # the numbers read left to right in Arabic too; shaped right to left, "?" ran into "10"
+            pdf.set_text_shaping(False)
         pdf.cell(width, 8, scale_line, align="C", border=1, new_x="LMARGIN", new_y="NEXT")
+        if rtl:
+            pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
         pdf.ln(4)
     return bytes(pdf.output())

@@ -230,3 +230,16 @@ async def test_lang_before_consent_shows_the_terms_again_in_that_language(core, 
     assert t("uk", "consent.ask") in out
     out = await olena.say("так")
     assert t("uk", "consent.given") in out and RESIDENTS.items[0].wording("uk") in out
+
+
+def test_the_arabic_paper_form_keeps_the_scale_in_order() -> None:
+    import io
+
+    import pypdf
+
+    from core.paper_form import render_paper_form
+
+    form = render_paper_form(RESIDENTS, "ar", "Bydel Øst", "Høst")
+    text = pypdf.PdfReader(io.BytesIO(form)).pages[0].extract_text()
+    assert "1   2   3   4   5   6   7   8   9   10     ?" in text  # no "?10": the numbers read left to right
+    assert RESIDENTS.items[0].id in text  # the id, to type the answers in later
