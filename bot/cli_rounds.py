@@ -30,7 +30,7 @@ async def status_lines(session: AsyncSession, round_: Round) -> list[str]:
     """Who has responded in a round and its residents' companion, by organisation (never what they answered)."""
     lines: list[str] = []
     for shown in [round_, *await companions(session, round_)]:
-        orgs = [o for o in await participation(session, shown) if o.members or o.completed or o.in_progress]
+        orgs = await participation(session, shown)
         kind = "Residents' round" if shown.parent_round_id else "Round"
         lines.append(f"{kind} '{shown.title}' (id {shown.id}, {shown.instrument_id}, {shown.status}):")
         for org in orgs:

@@ -252,7 +252,10 @@ class OrgParticipation:
 
 
 async def participation(session: AsyncSession, round_: Round) -> list[OrgParticipation]:
-    """Participation in a round by organisation: names of who completed or started."""
+    """Participation in a round by organisation: names of who completed or started.
+
+    Organisations with nobody expected in the round and no response (the residents in a partners' round) are left out.
+    """
     orgs = (
         await session.exec(select(Organisation).where(Organisation.partnership_id == round_.partnership_id))
     ).all()
@@ -272,7 +275,7 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
         done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
         started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and not r.completed_at)
         count = sum(1 for m in members if m.organisation_id == org_id and counts_as_expected(m.role, round_.audience))
-        if org_id is None and not (done or started):
+        if not (count or done or started):
             continue
         result.append(OrgParticipation(name, kind, count, done, started))
     return result

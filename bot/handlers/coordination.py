@@ -131,7 +131,7 @@ async def round_command(turn: Turn, args: str) -> None:
 async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     """A round's participation: a headline, then each organisation expected in it (names of who completed)."""
     done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
-    orgs = [o for o in await participation(turn.session, round_) if o.members or o.completed or o.in_progress]
+    orgs = await participation(turn.session, round_)
     total = sum(o.members for o in orgs)
     lines = [turn.t("round.status_line", number=round_.number, title=round_.title, done=done, total=total)]
     for org in orgs:
