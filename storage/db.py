@@ -6,12 +6,14 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.sql import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
@@ -59,13 +61,37 @@ def aggregate_time(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _dialect_insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name  # type: ignore[union-attr]
+
+
+def _dialect_insert(dialect: str):  # type: ignore[no-untyped-def]
     """The dialect's ``insert`` (with ``on_conflict_do_nothing``); only the dialect in use is imported."""
-    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     return insert
+
+
+@cache
+def _conflict_insert(dialect: str, table: Table, conflict_on: tuple[str, ...], update: tuple[str, ...] = ()) -> Executable:
+    """``INSERT … ON CONFLICT`` built once per table; the values come with each execution.
+
+    A statement built once keeps its cache key, so each execution skips building and
+    compiling it (the answer path runs several per tap).
+    """
+    statement = _dialect_insert(dialect)(table)
+    if update:
+        return statement.on_conflict_do_update(index_elements=list(conflict_on),
+                                               set_={name: statement.excluded[name] for name in update})
+    return statement.on_conflict_do_nothing(index_elements=list(conflict_on))
+
+
+async def execute(session: AsyncSession, statement: Executable, params: dict | list[dict] | None = None) -> CursorResult:
+    """Run a Core statement (not an ORM one) in the session's transaction: no ORM bookkeeping."""
+    connection = await session.connection()
+    return await connection.execute(statement, params)  # type: ignore[return-value]
 
 
 async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /, **values: object) -> bool:
@@ -74,30 +100,23 @@ async def insert_or_skip(session: AsyncSession, model: type, conflict_on: str, /
     A concurrent transaction inserting the same key makes this one wait for it, then skip:
     the way to record "done once" across workers.
     """
-    insert = _dialect_insert(session)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[conflict_on])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount)
+    statement = _conflict_insert(_dialect_name(session), model.__table__, (conflict_on,))  # type: ignore[attr-defined]
+    return bool((await execute(session, statement, values)).rowcount)
 
 
 async def upsert(session: AsyncSession, model: type, conflict_on: tuple[str, ...], values: dict[str, object],
                  update: tuple[str, ...]) -> None:
     """``INSERT … ON CONFLICT (conflict_on) DO UPDATE SET`` the ``update`` columns: one statement, no ORM load."""
-    insert = _dialect_insert(session)
-    statement = insert(model).values(**values)
-    statement = statement.on_conflict_do_update(index_elements=list(conflict_on),
-                                                set_={name: statement.excluded[name] for name in update})
-    await session.exec(statement)  # type: ignore[call-overload]
+    await execute(session, _conflict_insert(_dialect_name(session), model.__table__, conflict_on, update), values)  # type: ignore[attr-defined]
 
 
 async def insert_many_or_skip(session: AsyncSession, model: type, conflict_on: str, rows: list[dict]) -> int:
     """One multi-row ``INSERT … ON CONFLICT (conflict_on) DO NOTHING``; returns how many rows were inserted."""
     if not rows:
         return 0
-    insert = _dialect_insert(session)
-    statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=[conflict_on])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return int(result.rowcount)
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = _dialect_insert(_dialect_name(session))(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_on])
+    return int((await execute(session, statement)).rowcount)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

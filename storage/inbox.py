@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import aggregate_time, insert_or_skip
+from storage.db import aggregate_time, execute, insert_or_skip
 from storage.models import Inbox, utcnow
 
 MAX_ATTEMPTS = 3
 """An update whose handling failed this often is left alone (and logged), not retried forever."""
+
+_inbox: Table = Inbox.__table__  # type: ignore[attr-defined]
+_TAKE = (update(_inbox).where(_inbox.c.key == bindparam("wanted"), _inbox.c.processed_at.is_(None))
+         .values(processed_at=bindparam("at"), attempts=_inbox.c.attempts + 1))
+"""Built once: ``take`` runs on every tap."""
 
 
 async def store(session: AsyncSession, key: str, platform: str, event: str) -> bool:
@@ -32,9 +37,7 @@ async def take(session: AsyncSession, key: str, platform: str, event: str | None
     An update that was never stored (a caller without an inbox step) is recorded here, processed.
     Another transaction taking the same key waits for this one, then gets False.
     """
-    statement = (update(Inbox).where(Inbox.key == key[:128], col(Inbox.processed_at).is_(None))
-                 .values(processed_at=utcnow(), attempts=Inbox.attempts + 1))
-    if (await session.exec(statement)).rowcount:  # type: ignore[call-overload]
+    if (await execute(session, _TAKE, {"wanted": key[:128], "at": utcnow()})).rowcount:
         return True
     return await insert_or_skip(session, Inbox, "key", key=key[:128], platform=platform, event=event or "{}",
                                 received_at=utcnow(), processed_at=utcnow(), attempts=1)

@@ -12,15 +12,20 @@ import json
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import Table, bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import aggregate_time, insert_many_or_skip, insert_or_skip
+from storage.db import aggregate_time, execute, insert_many_or_skip, insert_or_skip
 from storage.models import Outbox, utcnow
 
 CLAIM_LEASE = timedelta(minutes=2)
 """A claim older than this (its sender died mid-send) may be taken over. Sends time out well before."""
+
+_outbox: Table = Outbox.__table__  # type: ignore[attr-defined]
+_SENT_KEYS = (update(_outbox).where(_outbox.c.key.in_(bindparam("keys", expanding=True)), _outbox.c.sent_at.is_(None))
+              .values(sent_at=bindparam("at"), params="{}"))
+"""Built once: every reply is marked sent with it."""
 
 
 async def enqueue(
@@ -108,10 +113,7 @@ async def mark_sent(session: AsyncSession, row_id: int, error: str | None = None
 
 async def mark_sent_keys(session: AsyncSession, keys: Collection[str]) -> None:
     """Record that the rows with these keys went out, and drop what they carried (replies are not kept)."""
-    await session.exec(  # type: ignore[call-overload]
-        update(Outbox).where(col(Outbox.key).in_(keys), col(Outbox.sent_at).is_(None))
-        .values(sent_at=utcnow(), params="{}")
-    )
+    await execute(session, _SENT_KEYS, {"keys": list(keys), "at": utcnow()})
 
 
 async def release_keys(session: AsyncSession, keys: Collection[str], error: str, retry_at: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,16 +23,18 @@ from storage.models import (
     Round,
 )
 
+_IDENTITY = select(Identity, Person).join(Person, Person.id == Identity.person_id).where(
+    Identity.platform == bindparam("platform"), Identity.workspace == bindparam("workspace"),
+    Identity.user_id == bindparam("user"))
+"""Built once: every update looks its sender up."""
+
 
 async def resolve_identity(
     session: AsyncSession, platform: str, workspace: str, user_id: str,
     *, display_name: str = "", locale_hint: str | None = None,
 ) -> tuple[Identity, Person]:
     """The identity and person for a platform user, created on first contact."""
-    query = select(Identity, Person).join(Person, Person.id == Identity.person_id).where(
-        Identity.platform == platform, Identity.workspace == workspace, Identity.user_id == user_id
-    )
-    found = (await session.exec(query)).first()
+    found = (await session.exec(_IDENTITY, params={"platform": platform, "workspace": workspace, "user": user_id})).first()
     if found:
         identity, person = found
         if locale_hint and identity.locale_hint != locale_hint:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +14,7 @@ from core.flow import Answer as FlowAnswer
 from core.flow import FlowState
 from core.instrument import load_instrument
 from core.roles import SESSION, counts_as_expected
-from storage.db import upsert
+from storage.db import execute, upsert
 from storage.models import (
     ActionIdea,
     Answer,
@@ -28,6 +28,25 @@ from storage.models import (
     utcnow,
 )
 from storage.partnerships import NotFound
+
+# Built once: each runs on every tap.
+_answer: Table = Answer.__table__  # type: ignore[attr-defined]
+_response: Table = Response.__table__  # type: ignore[attr-defined]
+_ANSWERS = select(_answer.c.item_id, _answer.c.number, _answer.c.text).where(_answer.c.response_id == bindparam("response"))
+_ADVANCE = (
+    update(_response)
+    .where(_response.c.id == bindparam("response"), _response.c.position == bindparam("seen_position"),
+           _response.c.awaiting_idea == bindparam("seen_idea"), _response.c.choosing_sharing == bindparam("seen_sharing"),
+           _response.c.completed_at.is_(None))
+    .values(position=bindparam("position"), awaiting_idea=bindparam("awaiting_idea"),
+            choosing_sharing=bindparam("choosing_sharing"), updated_at=bindparam("updated_at"))
+)
+_CONTEXT = (
+    select(Response, Round, Organisation)
+    .join(Round, Round.id == Response.round_id)
+    .join(Organisation, Organisation.id == Response.organisation_id, isouter=True)
+    .where(Response.id == bindparam("response"))
+)
 
 
 class RoundError(ValueError):
@@ -163,8 +182,8 @@ async def get_or_create_response(session: AsyncSession, round_: Round, person_id
 
 async def load_answers(session: AsyncSession, response_id: int) -> dict[str, FlowAnswer]:
     """A response's answers, as the flow engine sees them (plain rows, no ORM objects: read on every tap)."""
-    query = select(Answer.item_id, Answer.number, Answer.text).where(Answer.response_id == response_id)
-    return {item_id: FlowAnswer(number, text) for item_id, number, text in (await session.exec(query)).all()}
+    rows = await execute(session, _ANSWERS, {"response": response_id})
+    return {item_id: FlowAnswer(number, text) for item_id, number, text in rows}
 
 
 async def save_answer(session: AsyncSession, response_id: int, item_id: str, answer: FlowAnswer) -> None:
@@ -193,14 +212,10 @@ async def advance_response(
                                      choosing_sharing=new.choosing_sharing, updated_at=now)
     if completed:
         values["completed_at"] = now
-    result = await session.exec(  # type: ignore[call-overload]
-        update(Response)
-        .where(Response.id == response.id, Response.position == seen.position,
-               Response.awaiting_idea == seen.awaiting_idea, Response.choosing_sharing == seen.choosing_sharing,
-               col(Response.completed_at).is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)  # the loaded row is updated below
-    )
+    guard = {"response": response.id, "seen_position": seen.position, "seen_idea": seen.awaiting_idea,
+             "seen_sharing": seen.choosing_sharing}
+    result = await execute(session, _ADVANCE.values(completed_at=bindparam("completed_at")) if completed else _ADVANCE,
+                           guard | values)
     if not result.rowcount:
         return False
     for name, value in values.items():  # the loaded row now matches the database, without another UPDATE
@@ -212,13 +227,7 @@ async def response_context(
     session: AsyncSession, response_id: int
 ) -> tuple[Response, Round, Organisation | None] | None:
     """A response with its round and organisation, in one query."""
-    query = (
-        select(Response, Round, Organisation)
-        .join(Round, Round.id == Response.round_id)
-        .join(Organisation, Organisation.id == Response.organisation_id, isouter=True)
-        .where(Response.id == response_id)
-    )
-    found = (await session.exec(query)).first()
+    found = (await session.exec(_CONTEXT, params={"response": response_id})).first()
     return (found[0], found[1], found[2]) if found else None
 
 
