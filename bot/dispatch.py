@@ -29,6 +29,7 @@ from bot.events import Audience, Event, EventKind, Reply, replies_to_json
 from bot.flows import consent
 from bot.flows import rounds as round_flow
 from bot.handlers import COMMANDS
+from bot.sent_marks import SentMarks
 from bot.turn import Turn
 from core.i18n import language_from_hint, t
 from storage import inbox, outbox
@@ -59,6 +60,7 @@ class BotCore:
         self.on_outbox = on_outbox
         """Called after a commit that decided outgoing messages (the delivery wakes up)."""
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._sent = SentMarks(db)
 
     async def accept(self, event: Event) -> bool:
         """Store an incoming event before it is acknowledged; False for a re-delivery (drop it silently)."""
@@ -101,13 +103,13 @@ class BotCore:
         if not event.update_key:
             return
         keys = _reply_keys(event.update_key)
+        if not retry:
+            await self._sent.mark(keys)
+            return
         async with self.db.session() as session:
-            if retry:
-                await outbox.release_keys(session, keys, "first send failed", utcnow() + RETRY_REPLY)
-            else:
-                await outbox.mark_sent_keys(session, keys)
+            await outbox.release_keys(session, keys, "first send failed", utcnow() + RETRY_REPLY)
             await session.commit()
-        if retry and self.on_outbox:
+        if self.on_outbox:
             self.on_outbox()
 
     async def observe(self) -> None:

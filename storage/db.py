@@ -138,6 +138,10 @@ class Database:
         # SQLite: writers from other processes (the CLI, a second worker) are waited for, up to 30 s.
         options: dict = ({"pool_reset_on_return": None, "connect_args": {"timeout": 30}} if sqlite
                          else {"pool_pre_ping": True})
+        if sqlite:  # one trip to aiosqlite's thread per statement, not four
+            from storage.sqlite_driver import OneTripDBAPI
+
+            options["module"] = OneTripDBAPI()
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -7,8 +7,8 @@ import os
 from sqlmodel import select
 
 from bot import publishing, round_lifecycle
-from storage.db import Database
-from storage.models import Partnership, Publication, Round
+from storage.db import Database, execute
+from storage.models import Inbox, Partnership, Publication, Round, utcnow
 from tests.seeding import completed_person
 
 
@@ -53,3 +53,36 @@ def test_the_head_found_without_alembic_is_alembics_head() -> None:
     from storage.db import alembic_config, head_revision
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_sqlite_statements_bring_back_rows_counts_keys_and_conflicts(tmp_path) -> None:
+    """The SQLite driver (one trip per statement) behaves as the stock one: ids, rows, counts, many rows, errors."""
+    from sqlalchemy import insert, update
+    from sqlalchemy.exc import IntegrityError
+
+    db = Database(f"sqlite:///{tmp_path / 'driver.db'}")
+    try:
+        await db.migrate()
+        async with db.session() as s:
+            first = Partnership(name="Bydel Øst", slug="ost")
+            s.add(first)
+            await s.flush()
+            assert first.id is not None  # the new row's key came back
+            table = Inbox.__table__  # type: ignore[attr-defined]
+            await execute(s, insert(table), [dict(key=f"u{n}", platform="telegram", event="{}", received_at=utcnow(),
+                                                  attempts=0) for n in range(3)])
+            changed = await execute(s, update(table).where(table.c.key.in_(["u0", "u2", "gone"])).values(attempts=1))
+            assert changed.rowcount == 2
+            await s.commit()
+        async with db.session() as s:
+            rows = (await s.exec(select(Inbox.key, Inbox.attempts).order_by(Inbox.key))).all()
+            assert [tuple(r) for r in rows] == [("u0", 1), ("u1", 0), ("u2", 1)]
+            s.add(Partnership(name="Again", slug="ost"))
+            try:
+                await s.flush()
+                raise AssertionError("a second 'ost' was stored")
+            except IntegrityError:
+                await s.rollback()
+            assert [p.name for p in (await s.exec(select(Partnership))).all()] == ["Bydel Øst"]  # usable after the error
+    finally:
+        await db.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from bot.sent_marks import SentMarks
 from storage import outbox
 
 
@@ -28,3 +30,53 @@ async def test_keys_claims_and_platform_filter(db) -> None:
     assert sorted(await asyncio.gather(take(), take(), take())) == [False, False, True]
     async with db.session() as s:
         assert await outbox.due(s, platforms=["telegram"]) == []
+
+
+
+async def _claimed_replies(db, count: int) -> list[str]:
+    """Replies written with their turn, claimed by the process that sends them at once."""
+    keys = [f"reply:telegram:{n}" for n in range(count)]
+    async with db.session() as s:
+        for key in keys:
+            await outbox.enqueue(s, key, platform="telegram", workspace="w", channel="1", kind="reply", claimed=True)
+        await s.commit()
+    return keys
+
+
+async def _left_to_send(db) -> set[str]:
+    """What a restarted bot would send again (every claim counted as lapsed)."""
+    async with db.session() as s:
+        return {row.key for row in await outbox.due(s, lease=timedelta(microseconds=1))}
+
+
+async def test_replies_sent_together_are_marked_in_few_transactions_and_none_is_sent_again(db, monkeypatch) -> None:
+    keys = await _claimed_replies(db, 30)
+    transactions = 0
+    real = outbox.mark_sent_keys
+
+    async def counted(session, marked) -> None:
+        nonlocal transactions
+        transactions += 1
+        await real(session, marked)
+
+    monkeypatch.setattr(outbox, "mark_sent_keys", counted)
+    marks = SentMarks(db)
+    await asyncio.gather(*(marks.mark([key]) for key in keys))
+    assert transactions <= 2
+    assert await _left_to_send(db) == set()
+
+
+async def test_a_failed_mark_reaches_each_waiting_sender_and_the_next_mark_works(db, monkeypatch) -> None:
+    keys = await _claimed_replies(db, 3)
+    real = outbox.mark_sent_keys
+
+    async def database_away(session, marked) -> None:
+        monkeypatch.setattr(outbox, "mark_sent_keys", real)  # back for the next transaction
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(outbox, "mark_sent_keys", database_away)
+    marks = SentMarks(db)
+    results = await asyncio.gather(*(marks.mark([key]) for key in keys[:2]), return_exceptions=True)
+    assert [type(r) for r in results] == [ConnectionError, ConnectionError]
+    await marks.mark([keys[2]])
+    assert await _left_to_send(db) == set(keys[:2])  # sent again after a restart rather than lost
