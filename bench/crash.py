@@ -107,8 +107,8 @@ async def main(runs: int, residents: int) -> None:
         await asyncio.sleep(1.0)
         stop.set()  # each stops once its next statement has come
         await asyncio.gather(*tasks)
-        proc.terminate()
-        proc.wait(30)
+        proc.terminate()  # the fake keeps answering while the bot finishes what is in flight
+        await asyncio.to_thread(proc.wait, 30)
         print(f"run {run + 1}: {sum(p.answers for p in people)} answers tapped, {sum(p.finished for p in people)} "
               f"residents finished the round, {sum(p.stuck for p in people)} without their next statement", flush=True)
     await fake.stop()

@@ -228,8 +228,8 @@ async def run_one(kind: str, args: argparse.Namespace) -> dict:
         figures["429s answering"] = fake.too_many - too_many
     finally:
         proc.terminate()
-        try:
-            proc.wait(30)
+        try:  # the fake keeps answering while the bot finishes what is in flight
+            await asyncio.to_thread(proc.wait, 30)
         except subprocess.TimeoutExpired:
             proc.kill()
         await fake.stop()
@@ -261,7 +261,7 @@ async def broadcast(args: argparse.Namespace) -> dict:
                 "429s": fake.too_many}
     finally:
         proc.terminate()
-        proc.wait(30)
+        await asyncio.to_thread(proc.wait, 30)
         await fake.stop()
 
 

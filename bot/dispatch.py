@@ -257,10 +257,12 @@ async def _write_replies(session: AsyncSession, event: Event, replies: list[Repl
     personal = [replace(r, audience=Audience.CHAT) for r in replies
                 if (r.audience != Audience.CHAT or r.notice) and not r.forget_local_files]
     here_key, personal_key = _reply_keys(event.update_key or "")
-    for key, channel, batch in ((here_key, event.channel, here), (personal_key, event.user, personal)):
+    # Sent again after a crash, the replies to a pressed button edit its message as the adapter did: never twice.
+    pressed = {"replaces": event.message, "pressed": event.pressed} if event.message else {}
+    for key, channel, batch, extra in ((here_key, event.channel, here, pressed), (personal_key, event.user, personal, {})):
         if batch:
             await outbox.enqueue(session, key, platform=event.platform, workspace=event.workspace, channel=channel,
-                                 kind="reply", params={"replies": replies_to_json(batch)}, claimed=claimed)
+                                 kind="reply", params={"replies": replies_to_json(batch), **extra}, claimed=claimed)
 
 
 def _internal_error(event: Event) -> str:

@@ -58,6 +58,10 @@ class Event:
     """The platform can show a message to one person inside a shared chat (Slack)."""
     bot_in_chat: bool = True
     """False for a Slack command in a channel the bot is not a member of (it can only answer the person)."""
+    message: str | None = None
+    """For a button press: the platform's id of the message it was on, which the next question replaces."""
+    pressed: str | None = None
+    """For a button press: the button's text (kept as "✓ …" above the next question)."""
 
     def to_json(self) -> str:
         """The event as JSON, for the inbox."""
@@ -121,6 +125,8 @@ class Reply:
     """Replace the message whose button was tapped with this one (a live session's statement), shown as is."""
     forget_local_files: bool = False
     """The person's data was erased: an adapter deletes files it saved for them (console charts)."""
+    replaces: str | None = None
+    """The id of the message this one is edited into (a reply sent again after a crash edits, never repeats)."""
 
 
     def to_json(self) -> dict:

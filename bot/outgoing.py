@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, invitations, nudging, publishing, reports, summaries
-from bot.events import Reply, replies_from_json
+from bot.events import Reply, fold, replies_from_json
 from bot.flows.rounds import still_current
 from storage.models import Outbox
 
@@ -25,12 +26,21 @@ async def _text(session: AsyncSession, params: dict, hint: str | None) -> list[R
 
 
 async def _reply(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
-    """A conversation reply its adapter could not send (composed when it was decided).
+    """A conversation reply its adapter could not send, or may have sent just before a crash.
 
-    A question the person has answered since (it reached them before the crash) is not asked again.
+    A question the person has answered since is not asked again. The replies to a pressed
+    button edit that button's message, as the adapter does: one sent already is not repeated.
     """
-    replies = replies_from_json(params.get("replies", []))
-    return [r for r in replies if r.ref is None or await still_current(session, r.ref)]
+    decided = replies_from_json(params.get("replies", []))
+    replies = [r for r in decided if r.ref is None or await still_current(session, r.ref)]
+    replaced = params.get("replaces")
+    if not replaced or len(replies) < len(decided):  # that message has moved on to a later question
+        return replies
+    in_place = next((r for r in replies if r.in_place), None)
+    if in_place is not None:
+        return [replace(r, replaces=replaced) if r is in_place else r for r in replies]
+    folded = fold(replies, params.get("pressed"))
+    return [replace(folded, replaces=replaced)] if folded is not None else replies
 
 
 COMPOSERS: dict[str, Composer] = {

@@ -113,7 +113,10 @@ async def test_a_session_in_a_telegram_group(db_url: str) -> None:
         assert sorted(a.number or 0 for a in answers if a.item_id == first) == [0, 3, 3, 7]  # one vote each
         assert [(a.text, a.status, a.serves) for a in actions] == [("Felles mål på én side", ActionStatus.agreed.value,
                                                                    FIELD.id)]
-        assert not tg.errors
+        # Votes tapped at once may each turn the statement into what it says already: Telegram refuses
+        # such an edit with "message is not modified", which the bot takes as done (nothing is sent anew).
+        assert not [e for e in tg.errors if "message is not modified" not in e[1]]
+        assert sum("Statement 1 of" in s.text for s in tg.to(GROUP)) == 1
     finally:
         await runtime.stop()
         await tg.stop()

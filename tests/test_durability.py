@@ -16,7 +16,7 @@ import pytest
 
 from bot import dispatch
 from bot.runtime import Runtime
-from storage.models import Answer, Inbox
+from storage.models import Answer, Inbox, Outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_telegram import count, join, seed, settings, tap_next
 
@@ -58,6 +58,36 @@ async def test_a_crash_after_saving_an_answer_still_brings_the_next_question(fak
         assert "(4 av 54)" in fake.last_keyboard(1101).text
         assert sum("(3 av 54)" in s.text or "(4 av 54)" in s.text for s in fake.to(1101)) == 1
         assert await count(db_url, Answer) == 3
+    finally:
+        await second.stop()
+
+
+async def test_a_question_sent_just_before_a_crash_is_not_shown_twice(fake, db_url, monkeypatch) -> None:
+    await seed(db_url)
+    lease = {"samson_claim_lease_seconds": 1}
+    first = Runtime(settings(fake, db_url, **lease))
+    await first.start()
+    ola = fake.user(1104, "Ola", "nb")
+    await join(fake, ola, "BO-1", "nb")
+    await tap_next(fake, ola, "7")
+
+    async def dies_before_recording(event, **kw):
+        raise asyncio.CancelledError  # the next question went out; the process is gone before that is recorded
+
+    monkeypatch.setattr(first.core, "delivered", dies_before_recording)
+    await tap_next(fake, ola, "8")
+    await first.stop()
+    assert await count(db_url, Outbox, Outbox.sent_at.is_(None)) == 1  # type: ignore[union-attr]
+    shown = [(s.message_id, s.text) for s in fake.to(1104)]
+
+    second = Runtime(settings(fake, db_url, **lease))
+    await second.start()
+    try:  # the reply is sent again once its claim lapses: it edits the question's message, which says it already
+        await until(lambda: count(db_url, Outbox, Outbox.sent_at.is_(None)), 0)  # type: ignore[union-attr]
+        assert [(s.message_id, s.text) for s in fake.to(1104)] == shown
+        assert sum("(3 av 54)" in s.text for s in fake.to(1104)) == 1
+        await tap_next(fake, ola, "6")
+        assert "(4 av 54)" in fake.last_keyboard(1104).text
     finally:
         await second.stop()
 

@@ -19,6 +19,7 @@ import logging
 import ssl
 import time
 from collections.abc import Coroutine, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import certifi
@@ -29,7 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.adapters.telegram_pacing import PacedRateLimiter
-from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, parse_callback
+from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, not_modified, parse_callback
 from bot.config import Settings
 from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
@@ -240,7 +241,8 @@ class TelegramAdapter:
             parsed = parse_callback(query.data or "")
             if parsed is None or query.message is None or update.effective_user is None:
                 return None
-            return self._event(update, EventKind.CHOICE, parsed[1], ref=parsed[0])
+            return replace(self._event(update, EventKind.CHOICE, parsed[1], ref=parsed[0]),
+                           message=str(query.message.message_id), pressed=self._label(query, parsed[1]))
         if message is None or not message.text or update.effective_user is None:
             return None
         text = message.text.strip()
@@ -278,7 +280,7 @@ class TelegramAdapter:
             return
         if replies and not any(r.notice or (r.is_error and r.ref is None) for r in replies):
             here = [r for r in replies if r.audience != Audience.PERSON]
-            folded = fold(here, self._label(query, event.payload))
+            folded = fold(here, event.pressed)
             if folded is not None and await self._edit_in_place(query, folded):
                 await self._reply(event, [r for r in replies if r not in here], edited=True)
                 return
@@ -290,10 +292,15 @@ class TelegramAdapter:
         message = query.message
         if message is None or len(reply.text) > MAX_TEXT:
             return False
+        markup = keyboard(reply.choices, reply.ref)
+        if getattr(message, "text", None) == reply.text and getattr(message, "reply_markup", None) == markup:
+            return True  # a tap that changed nothing (Telegram refuses an edit into the same message)
         try:
-            await query.edit_message_text(reply.text, reply_markup=keyboard(reply.choices, reply.ref))
+            await query.edit_message_text(reply.text, reply_markup=markup)
             return True
         except TelegramError as exc:
+            if not_modified(exc):  # it shows this already
+                return True
             log.info("editing the question in place failed (%s); sending it anew", exc)
             return False
 

@@ -64,6 +64,11 @@ def split_text(text: str, size: int = MAX_TEXT) -> list[str]:
     return parts + [text] if text else parts or [""]
 
 
+def not_modified(exc: Exception) -> bool:
+    """Whether Telegram refused an edit because the message already says exactly that."""
+    return isinstance(exc, BadRequest) and "message is not modified" in str(exc).lower()
+
+
 class TelegramSender:
     """Sends replies with one PTB ``Bot``."""
 
@@ -92,6 +97,8 @@ class TelegramSender:
             raise TemporaryFailure(repr(exc)) from exc
 
     async def _one(self, chat_id: int, reply: Reply, reply_to: int | None) -> Message | None:
+        if reply.replaces and not (reply.image or reply.document) and await self._edit(chat_id, reply):
+            return None
         parameters = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         if reply.image:  # the text goes in the caption; only what does not fit follows in a reply to the photo
             pieces = split_text(reply.text, MAX_CAPTION)
@@ -109,6 +116,20 @@ class TelegramSender:
                 caption=split_text(reply.text, MAX_CAPTION)[0] or None, reply_parameters=parameters,
                 write_timeout=60)
         return await self._text(chat_id, reply.text, keyboard(reply.choices, reply.ref), parameters)
+
+    async def _edit(self, chat_id: int, reply: Reply) -> bool:
+        """Edit the message ``reply.replaces`` into the reply; False if it cannot be (then it is sent anew)."""
+        if len(reply.text) > MAX_TEXT or not str(reply.replaces).isdigit():
+            return False
+        try:
+            await self.bot.edit_message_text(reply.text, chat_id=chat_id, message_id=int(str(reply.replaces)),
+                                             reply_markup=keyboard(reply.choices, reply.ref))
+        except BadRequest as exc:
+            if not_modified(exc):  # it already says this: sent before a crash
+                return True
+            log.info("editing message %s failed (%s); sending it anew", reply.replaces, exc)
+            return False
+        return True
 
     async def _text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None,
                     parameters: ReplyParameters | None) -> Message | None:

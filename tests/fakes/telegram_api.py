@@ -203,8 +203,12 @@ class FakeTelegram(FakeServer):
             if sent.chat_id == chat_id and sent.message_id == message_id:
                 if len(str(p["text"])) > 4096:
                     return self._error(400, "Bad Request: MESSAGE_TOO_LONG")
-                sent.text = str(p["text"])
-                sent.keyboard = (p.get("reply_markup") or {}).get("inline_keyboard", [])
+                keyboard = (p.get("reply_markup") or {}).get("inline_keyboard", [])
+                if sent.text == str(p["text"]) and sent.keyboard == keyboard:
+                    return self._error(400, "Bad Request: message is not modified: specified new message content and "
+                                            "reply markup are exactly the same as a current content and reply markup "
+                                            "of the message")
+                sent.text, sent.keyboard = str(p["text"]), keyboard
                 return self._message(chat_id, sent)
         return self._error(400, "Bad Request: message to edit not found")
 
