@@ -14,9 +14,9 @@ newcomer who joins with ``/start``, so every run has ``--residents`` tapping.
 
 Printed: taps, answers stored, taps told "earlier question", residents left without
 a next statement, and statements that arrived twice. A reply whose send went out just
-before the kill is sent again once its claim lapses (at least once, never lost); a
-resident here taps the newest message, so tapping such a repeat gets the notice and
-waits: a tap is lost only if answers stored + notices < taps.
+before the kill is sent again once its claim lapses (at least once, never lost); it edits
+the tapped message, so a repeat changes nothing there. A tap is lost only if answers
+stored + notices < taps.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from core.instrument import load_instrument
 from storage.db import Database
-from storage.models import Answer, ChannelBinding, Identity, Inbox
+from storage.models import Answer, ChannelBinding, Identity, Inbox, Outbox
 from storage.partnerships import add_organisation, create_invite, create_partnership
 from tests.conftest import full_answers
 from tests.fakes.slack_api import FakeSlack, Message
@@ -227,6 +227,37 @@ async def test_retried_event_and_triple_click_change_state_once(bot, fake: FakeS
     await fake.wait_for(lambda: "(3 " in (latest(fake, "DU1") or question).text)
     await asyncio.sleep(0.3)
     assert await count(db_url, Answer) == 2
+
+
+async def test_a_question_sent_just_before_a_crash_is_updated_not_posted_again(fake: FakeSlack, db_url: str) -> None:
+    await _seed(db_url)
+    runtime = Runtime(Settings(
+        database_url=db_url, slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.api_url,
+        samson_http_port=0, samson_claim_lease_seconds=1, _env_file=None,
+    ))
+    await runtime.start()
+    runtime.slack.sender.pace(per_second=200, burst=200)
+    driver = SlackDriver(f"http://127.0.0.1:{runtime.web.port}/slack/events", SECRET, fake)
+    try:
+        await onboard_coordinator(fake, driver)
+        await driver.command("U1", "C1", "round open Vår")
+        await click_next(fake, driver, "U1", "/resume 1")
+
+        async def never_recorded(event, **kw) -> None:  # as if the process died right after sending
+            return None
+
+        runtime.core.delivered = never_recorded  # type: ignore[method-assign]
+        await click_next(fake, driver, "U1", "7")
+        shown = [(m.ts, m.text) for m in fake.in_channel("DU1")]
+        # The claim lapses after 1 s and the delivery sends the reply again: it updates the same message.
+        async with asyncio.timeout(15):
+            while await count(db_url, Outbox, Outbox.sent_at.is_(None)):  # type: ignore[union-attr]
+                await asyncio.sleep(0.05)
+        assert [(m.ts, m.text) for m in fake.in_channel("DU1")] == shown
+        assert sum("(2 " in m.text for m in fake.in_channel("DU1")) == 1
+    finally:
+        await driver.close()
+        await runtime.stop()
 
 
 async def test_stale_button_gets_a_polite_notice_and_changes_nothing(bot, fake: FakeSlack, db_url: str) -> None:

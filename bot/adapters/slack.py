@@ -155,16 +155,16 @@ class SlackAdapter:
             await ack()
             await self._open_modal(body, value, ref, channel, ts, message.get("text", ""))
             return
-        event = self._event(
+        label = (action.get("text") or {}).get("text", value)
+        event = replace(self._event(
             # One question message serves a whole round (edited in place), so the click's own time is in the key.
             team, channel, user, EventKind.CHOICE, value, f"slack:{team}:act:{channel}:{ts}:{action.get('action_ts', '')}",
             private=channel.startswith("D"), ref=ref,
-        )
+        ), message=ts or None, pressed=label)
         if not await self._take(ack, event):
             return
         event = await self._profiled(event)
         replies = await self.core.handle(event)
-        label = (action.get("text") or {}).get("text", value)
         rest = await self._answer_in_place(event, replies, channel, ts, message.get("text", ""), label)
         await self._reply(event, rest, edited=len(rest) < len(replies))
 
@@ -182,10 +182,10 @@ class SlackAdapter:
         if meta.get("kind") == "idea" and not (meta.get("ref") or "").endswith("i"):
             payload = "idea: " + payload
         channel = meta.get("channel", "")
-        event = self._event(
+        event = replace(self._event(
             team, channel, body["user"]["id"], EventKind.CHOICE if meta.get("ref") else EventKind.TEXT, payload,
             f"slack:{team}:view:{view['id']}", private=channel.startswith("D"), ref=meta.get("ref"),
-        )
+        ), message=meta.get("ts") or None, pressed=payload)
         if not await self._take(ack, event):
             return
         event = await self._profiled(event)

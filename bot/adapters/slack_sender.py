@@ -95,6 +95,8 @@ class SlackSender:
                 channel = await self.open_dm(channel)
             posted: dict[str, str] = {}
             for reply in replies:
+                if reply.replaces and not (reply.image or reply.document) and await self._update(channel, reply, lang):
+                    continue
                 thread_ts = posted.get(reply.thread) if reply.thread else None
                 ts = await (self._upload(channel, reply, thread_ts) if reply.image or reply.document else
                             self._post(channel, reply, thread_ts, lang))
@@ -109,6 +111,18 @@ class SlackSender:
             raise
         except OSError as exc:
             raise TemporaryFailure(repr(exc)) from exc
+
+    async def _update(self, channel: str, reply: Reply, lang: str) -> bool:
+        """Edit the message ``reply.replaces`` into the reply; False if it cannot be (then it is posted anew)."""
+        if len(reply.text) > MAX_TEXT:
+            return False
+        try:
+            await self.client.chat_update(channel=channel, ts=str(reply.replaces), text=slack_text(reply.text),
+                                          blocks=reply_blocks(reply, lang))
+        except SlackApiError as exc:
+            log.info("updating message %s failed (%s); posting it anew", reply.replaces, exc.response.get("error"))
+            return False
+        return True
 
     async def _post(self, channel: str, reply: Reply, thread_ts: str | None, lang: str) -> str | None:
         ts = None
