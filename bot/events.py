@@ -65,7 +65,7 @@ class Event:
 
     def to_json(self) -> str:
         """The event as JSON, for the inbox."""
-        return json.dumps(asdict(self), ensure_ascii=False)
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)}, ensure_ascii=False)  # flat: no deep copy
 
     @classmethod
     def from_json(cls, text: str) -> Event:

@@ -70,6 +70,7 @@ async def test_a_question_sent_just_before_a_crash_is_not_shown_twice(fake, db_u
     ola = fake.user(1104, "Ola", "nb")
     await join(fake, ola, "BO-1", "nb")
     await tap_next(fake, ola, "7")
+    await until(lambda: count(db_url, Outbox, Outbox.sent_at.is_(None)), 0)  # type: ignore[union-attr]
 
     async def dies_before_recording(event, **kw):
         raise asyncio.CancelledError  # the next question went out; the process is gone before that is recorded

@@ -94,6 +94,13 @@ async def count(db_url: str, model, *where) -> int:
     return n
 
 
+async def unsent(db_url: str, expected: int) -> None:
+    """Wait until this many outbox rows are unsent (replies are recorded as sent just after they go out)."""
+    async with asyncio.timeout(15):
+        while await count(db_url, Outbox, Outbox.sent_at.is_(None)) != expected:  # type: ignore[union-attr]
+            await asyncio.sleep(0.05)
+
+
 async def test_full_round_in_dm_and_group_chart_in_bound_channel(bot, fake: FakeSlack, db_url: str) -> None:
     runtime, driver = bot
     fake.locales["U3"] = "nb-NO"
@@ -242,6 +249,7 @@ async def test_a_question_sent_just_before_a_crash_is_updated_not_posted_again(f
         await onboard_coordinator(fake, driver)
         await driver.command("U1", "C1", "round open Vår")
         await click_next(fake, driver, "U1", "/resume 1")
+        await unsent(db_url, 0)
 
         async def never_recorded(event, **kw) -> None:  # as if the process died right after sending
             return None
@@ -250,9 +258,7 @@ async def test_a_question_sent_just_before_a_crash_is_updated_not_posted_again(f
         await click_next(fake, driver, "U1", "7")
         shown = [(m.ts, m.text) for m in fake.in_channel("DU1")]
         # The claim lapses after 1 s and the delivery sends the reply again: it updates the same message.
-        async with asyncio.timeout(15):
-            while await count(db_url, Outbox, Outbox.sent_at.is_(None)):  # type: ignore[union-attr]
-                await asyncio.sleep(0.05)
+        await unsent(db_url, 0)
         assert [(m.ts, m.text) for m in fake.in_channel("DU1")] == shown
         assert sum("(2 " in m.text for m in fake.in_channel("DU1")) == 1
     finally:
