@@ -39,6 +39,8 @@ async def _reply(session: AsyncSession, params: dict, hint: str | None) -> list[
     in_place = next((r for r in replies if r.in_place), None)
     if in_place is not None:
         return [replace(r, replaces=replaced) if r is in_place else r for r in replies]
+    if any(r.notice or (r.is_error and r.ref is None) for r in replies):  # the adapters never fold these either
+        return replies
     folded = fold(replies, params.get("pressed"))
     return [replace(folded, replaces=replaced)] if folded is not None else replies
 
