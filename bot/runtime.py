@@ -128,7 +128,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery_task
         if self.scheduler is not None:
-            self.scheduler.stop()
+            await self.scheduler.stop()
         if self._socket_mode is not None:
             await _close_socket_mode(self._socket_mode)
         if self.web is not None:

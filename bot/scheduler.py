@@ -8,6 +8,7 @@ inside ``samson run``; ``samson due --at`` runs one as a dry run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -264,15 +265,19 @@ class Scheduler:
         self.db = db
         self.after_tick = after_tick
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._ticking: asyncio.Task | None = None
         self.scheduler.add_job(self._tick, "interval", seconds=seconds, next_run_time=datetime.now().astimezone(),
                                coalesce=True, max_instances=1, misfire_grace_time=None, id="samson-tick")
 
     async def _tick(self) -> None:
+        self._ticking = asyncio.current_task()
         try:
             planned = await run_tick(self.db)
         except Exception:
             log.exception("scheduler tick failed")
             return
+        finally:
+            self._ticking = None
         if planned and callable(self.after_tick):
             self.after_tick()
 
@@ -280,7 +285,11 @@ class Scheduler:
         """Start ticking (needs a running event loop)."""
         self.scheduler.start()
 
-    def stop(self) -> None:
-        """Stop ticking."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Stop ticking; a tick under way finishes first (up to ``timeout`` s), so the database stays open for it."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._ticking is not None:
+            await asyncio.wait({self._ticking}, timeout=timeout)
+        self.scheduler.shutdown(wait=False)
