@@ -23,32 +23,17 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.telegram_runtime import CODE, seed  # noqa: E402
 from bot.dispatch import BotCore  # noqa: E402
 from bot.events import Event, EventKind  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-CODE = "PATH-1"
-
-
-async def seed(url: str) -> None:
-    from storage.partnerships import add_organisation, create_invite, create_partnership
-    from storage.rounds import open_round
-
-    db = Database(url)
-    await db.migrate()
-    async with db.session() as s:
-        p = await create_partnership(s, "Bench", k=3)
-        org = await add_organisation(s, p, "Innbyggere", "residents")
-        await create_invite(s, p, organisation=org, role="resident", code=CODE)
-        await open_round(s, p, "samson", title="Bench", audience="residents")
-        await s.commit()
-    await db.close()
-
 
 async def run(stock: bool, people: int, answers: int) -> float:
     """CPU ms per answer (this process, all threads)."""
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='samson-path-')}/bench.db"
-    await seed(url)
+    workdir = Path(tempfile.mkdtemp(prefix="samson-path-"))
+    await seed(workdir)  # the round of 54 statements, open to residents with the invite CODE
+    url = f"sqlite:///{workdir / 'bench.db'}"
     keys = itertools.count()
 
     def event(user: str, kind: EventKind, payload: str, ref: str | None = None) -> Event:
