@@ -284,7 +284,7 @@ class TelegramAdapter:
             if folded is not None and await self._edit_in_place(query, folded):
                 await self._reply(event, [r for r in replies if r not in here], edited=True)
                 return
-            await self._mark_answered(query, event.payload)
+            await self._mark_answered(query, event.pressed or event.payload)
         await self._reply(event, replies)
 
     async def _edit_in_place(self, query: CallbackQuery, reply: Reply) -> bool:
@@ -321,9 +321,8 @@ class TelegramAdapter:
         except TelegramError as exc:  # the query may have expired; the tap still counts
             log.info("answerCallbackQuery failed: %s", exc)
 
-    async def _mark_answered(self, query: CallbackQuery, value: str) -> None:
-        """Edit the tapped message to show the answer instead of the keyboard."""
-        label = self._label(query, value)
+    async def _mark_answered(self, query: CallbackQuery, label: str) -> None:
+        """Edit the tapped message to show the answer (the button's text) instead of the keyboard."""
         text = getattr(query.message, "text", None) or ""
         try:
             await query.edit_message_text(f"{text}\n\n✓ {label}")
