@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 
 from core.flow import Choice, InputSpec
 
-__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply", "fold", "replies_from_json", "replies_to_json"]
+__all__ = ["Audience", "Choice", "Event", "EventKind", "InputSpec", "Reply", "fold", "may_replace", "replies_from_json",
+           "replies_to_json"]
 
 
 class EventKind(StrEnum):
@@ -76,6 +78,14 @@ class Event:
     def with_profile(self, display_name: str, locale_hint: str | None) -> Event:
         """The same event with the user's name and locale (looked up after it was stored)."""
         return replace(self, display_name=display_name, locale_hint=locale_hint)
+
+
+def may_replace(replies: Sequence[Reply]) -> bool:
+    """Whether the replies to a pressed button may take the place of its message.
+
+    Not a notice (a toast), and not an error outside a question: those leave the question as it was.
+    """
+    return bool(replies) and not any(r.notice or (r.is_error and r.ref is None) for r in replies)
 
 
 def fold(replies: list[Reply], answered: str | None = None) -> Reply | None:

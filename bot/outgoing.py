@@ -14,7 +14,7 @@ from dataclasses import replace
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, invitations, nudging, publishing, reports, summaries
-from bot.events import Reply, fold, replies_from_json
+from bot.events import Reply, fold, may_replace, replies_from_json
 from bot.flows.rounds import still_current
 from storage.models import Outbox
 
@@ -39,7 +39,7 @@ async def _reply(session: AsyncSession, params: dict, hint: str | None) -> list[
     in_place = next((r for r in replies if r.in_place), None)
     if in_place is not None:
         return [replace(r, replaces=replaced) if r is in_place else r for r in replies]
-    if any(r.notice or (r.is_error and r.ref is None) for r in replies):  # the adapters never fold these either
+    if not may_replace(replies):
         return replies
     folded = fold(replies, params.get("pressed"))
     return [replace(folded, replaces=replaced)] if folded is not None else replies

@@ -36,7 +36,7 @@ from bot.adapters.slack_requests import malformed
 from bot.adapters.slack_sender import MAX_TEXT, SlackSender
 from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
-from bot.events import Audience, Event, EventKind, Reply, fold
+from bot.events import Audience, Event, EventKind, Reply, fold, may_replace
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
 
 log = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ class SlackAdapter:
                 return [r for r in replies if r is not update]
             except (SlackApiError, ValueError) as exc:
                 log.info("updating the session message failed (%s); posting it anew", exc)
-        if not replies or not ts or any(r.notice or (r.is_error and r.ref is None) for r in replies):
+        if not ts or not may_replace(replies):
             return list(replies)
         here = [r for r in replies if r.audience == Audience.CHAT]
         folded = fold(here, label)

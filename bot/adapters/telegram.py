@@ -34,7 +34,7 @@ from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, not
 from bot.config import Settings
 from bot.delivery import TemporaryFailure, Unreachable
 from bot.dispatch import BotCore
-from bot.events import Audience, Event, EventKind, Reply, fold
+from bot.events import Audience, Event, EventKind, Reply, fold, may_replace
 from core.dialogue import CANT_SAY, parse_vote
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_hint, t
 from storage.people import mark_unreachable
@@ -278,7 +278,7 @@ class TelegramAdapter:
         if update is not None and await self._edit_in_place(query, update):
             await self._reply(event, [r for r in replies if r is not update], edited=True)
             return
-        if replies and not any(r.notice or (r.is_error and r.ref is None) for r in replies):
+        if may_replace(replies):
             here = [r for r in replies if r.audience != Audience.PERSON]
             folded = fold(here, event.pressed)
             if folded is not None and await self._edit_in_place(query, folded):
