@@ -13,9 +13,8 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from core.languages import ALIASES, FALLBACK, HINTS, LANGUAGE_NAMES, LANGUAGES, REQUIRED
+from core.yaml_data import load_yaml
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "LANGUAGE_NAMES", "catalogue", "language_from_hint", "normalise_language", "t"]
 
@@ -26,7 +25,7 @@ _MESSAGES = Path(__file__).parent / "locales" / "messages.yaml"
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Every message, validated: each key has a text in every required language, and no unknown one."""
-    data = yaml.safe_load(_MESSAGES.read_text(encoding="utf-8"))
+    data = load_yaml(_MESSAGES.read_text(encoding="utf-8"))
     for key, texts in data.items():
         for lang, text in (texts.items() if isinstance(texts, dict) else ()):
             if isinstance(text, dict) and "other" not in text:
@@ -41,7 +40,7 @@ def catalogue() -> dict[str, dict[str, str]]:
         extra = _MESSAGES.with_name(f"messages.{lang}.yaml")
         if not extra.exists():
             continue
-        for key, text in (yaml.safe_load(extra.read_text(encoding="utf-8")) or {}).items():
+        for key, text in (load_yaml(extra.read_text(encoding="utf-8")) or {}).items():
             if key not in data:
                 raise ValueError(f"{extra.name}: unknown message '{key}'")
             if isinstance(text, dict) and "other" in text:

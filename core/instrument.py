@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator, model_validator
 
 from core.languages import FALLBACK, LANGUAGES, REQUIRED
+from core.yaml_data import load_yaml
 
 SIDES: tuple[str, ...] = ("municipality", "social_enterprise")
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
@@ -376,7 +377,7 @@ def _describe(doc: dict, loc: tuple) -> str:
 def parse_instrument(raw: str, source: str) -> Instrument:
     """Parse and validate instrument YAML; ``source`` names the file in errors."""
     try:
-        doc = yaml.safe_load(raw)
+        doc = load_yaml(raw)
     except yaml.YAMLError as exc:
         raise InstrumentError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):

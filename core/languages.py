@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from core.yaml_data import load_yaml
 
 _FILE = Path(__file__).parent / "locales" / "languages.yaml"
 FALLBACK = "en"
@@ -33,7 +34,7 @@ class Language(BaseModel):
 
 
 def _load() -> tuple[Language, ...]:
-    languages = tuple(Language.model_validate(entry) for entry in yaml.safe_load(_FILE.read_text(encoding="utf-8")))
+    languages = tuple(Language.model_validate(entry) for entry in load_yaml(_FILE.read_text(encoding="utf-8")))
     codes = [language.code for language in languages]
     if len(set(codes)) != len(codes) or FALLBACK not in codes:
         raise ValueError(f"{_FILE.name}: codes must be unique and include {FALLBACK}")

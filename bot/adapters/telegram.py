@@ -16,19 +16,17 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import ssl
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import certifi
 from telegram import BotCommand, CallbackQuery, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot import metrics
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_pacing import PacedRateLimiter
 from bot.adapters.telegram_sender import MAX_TEXT, TelegramSender, keyboard, not_modified, parse_callback
 from bot.config import Settings
@@ -39,7 +37,7 @@ from core.dialogue import CANT_SAY, parse_vote
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_hint, t
 from storage.people import mark_unreachable
 
-if TYPE_CHECKING:  # aiohttp only serves the webhook; polling runs without it
+if TYPE_CHECKING:
     from aiohttp import web
 
 log = logging.getLogger(__name__)
@@ -69,17 +67,16 @@ class TelegramAdapter:
         self.core = core
         self.settings = settings
         api = settings.telegram_api_url
-        tls = ssl.create_default_context(cafile=certifi.where())  # one certificate store for both clients
         builder = (
             Application.builder()
             .token(settings.telegram_bot_token or "")
             .base_url(api)
             .base_file_url(api.replace("/bot", "/file/bot"))
             .rate_limiter(PacedRateLimiter())
-            .request(HTTPXRequest(connection_pool_size=HTTP_CONNECTIONS, read_timeout=WRITE_TIMEOUT,
-                                  write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2,
-                                  pool_timeout=WRITE_TIMEOUT, httpx_kwargs={"verify": tls}))
-            .get_updates_request(HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, httpx_kwargs={"verify": tls}))
+            .request(AiohttpRequest(connections=HTTP_CONNECTIONS, read_timeout=WRITE_TIMEOUT,
+                                    write_timeout=WRITE_TIMEOUT, media_write_timeout=WRITE_TIMEOUT * 2,
+                                    pool_timeout=WRITE_TIMEOUT))
+            .get_updates_request(AiohttpRequest(read_timeout=POLL_TIMEOUT + 10))
             .updater(None)  # our own polling loop: it confirms an offset only after storing the updates
         )
         self.app = builder.build()
