@@ -1,6 +1,6 @@
 """The Telegram runtime from outside: the bot as its own process against a strict fake Bot API.
 
-    python bench/telegram_runtime.py [--onboard 300] [--residents 100] [--answers 20] [--broadcast 2000]
+    python bench/telegram_runtime.py [--onboard 300] [--residents 100] [--answers 20] [--broadcast 2000] [--rounds 1]
 
 Side by side in the same run, against the same strict fake (429 above 30 msg/s
 overall, a burst of 3 then 1/s per private chat, 20/min per group):
@@ -17,6 +17,10 @@ Figures: idle RSS; callback ack latency (p50/p99) and "query is too old" while
 ``--residents`` residents each answer ``--answers`` statements as fast as the next
 one appears; 429s; and for samson, ``--broadcast`` round invitations (messages/s,
 time to the first). No pass/fail: the figures go in the note.
+
+This machine's CPU figures drift from run to run (a shared virtual machine):
+``--rounds 3`` runs bare PTB and samson alternately three times and prints each
+figure's median, with the CPU ratio of every pair.
 """
 
 from __future__ import annotations
@@ -272,16 +276,25 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=20)
     parser.add_argument("--broadcast", type=int, default=2000, help="0 to skip")
     parser.add_argument("--only", choices=("bare PTB", "samson", "broadcast"), help="run one part")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate runs; medians are printed")
     args = parser.parse_args()
-    rows = {kind: asyncio.run(run_one(kind, args)) for kind in ("bare PTB", "samson") if args.only in (None, kind)}
+    kinds = [kind for kind in ("bare PTB", "samson") if args.only in (None, kind)]
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    for _ in range(args.rounds if kinds else 0):
+        for kind in kinds:
+            runs[kind].append(asyncio.run(run_one(kind, args)))
+    rows = {kind: {name: statistics.median(run[name] for run in runs[kind]) for name in runs[kind][0]} for kind in kinds}
     names = list(next(iter(rows.values()))) if rows else []
     if rows:
-        print(f"{'':16}" + "".join(f"{kind:>12}" for kind in rows))
+        medians = f"   (medians of {args.rounds} runs)" if args.rounds > 1 else ""
+        print(f"{'':16}" + "".join(f"{kind:>12}" for kind in rows) + medians)
     for name in names:
         print(f"{name:16}" + "".join(f"{rows[kind].get(name, float('nan')):>12.1f}" for kind in rows))
     if len(rows) == 2:
-        ratio = rows["samson"]["CPU ms/answer"] / max(rows["bare PTB"]["CPU ms/answer"], 1e-9)
-        print(f"CPU per answer: samson {ratio:.2f} × bare PTB")
+        pairs = zip(runs["bare PTB"], runs["samson"], strict=True)
+        ratios = [s["CPU ms/answer"] / max(b["CPU ms/answer"], 1e-9) for b, s in pairs]
+        print(f"CPU per answer: samson {statistics.median(ratios):.2f} × bare PTB"
+              + (f" (pairs: {', '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""))
     if args.broadcast and args.only in (None, "broadcast"):
         figures = asyncio.run(broadcast(args))
         print(f"broadcast of {args.broadcast} invitations: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))

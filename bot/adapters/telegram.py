@@ -290,10 +290,11 @@ class TelegramAdapter:
         if message is None or len(reply.text) > MAX_TEXT:
             return False
         markup = keyboard(reply.choices, reply.ref)
-        if getattr(message, "text", None) == reply.text and getattr(message, "reply_markup", None) == markup:
+        shown = getattr(message, "reply_markup", None)
+        if getattr(message, "text", None) == reply.text and (shown.to_dict() if shown else None) == markup:
             return True  # a tap that changed nothing (Telegram refuses an edit into the same message)
         try:
-            await query.edit_message_text(reply.text, reply_markup=markup)
+            await self.sender.edit_text(message.chat.id, message.message_id, reply.text, markup)
             return True
         except TelegramError as exc:
             if not_modified(exc):  # it shows this already
@@ -320,9 +321,12 @@ class TelegramAdapter:
 
     async def _mark_answered(self, query: CallbackQuery, label: str) -> None:
         """Edit the tapped message to show the answer (the button's text) instead of the keyboard."""
-        text = getattr(query.message, "text", None) or ""
+        message = query.message
+        if message is None:
+            return
         try:
-            await query.edit_message_text(f"{text}\n\n✓ {label}")
+            await self.sender.edit_text(message.chat.id, message.message_id,
+                                        f"{getattr(message, 'text', None) or ''}\n\n✓ {label}", None)
         except TelegramError as exc:
             log.info("editMessageText failed: %s", exc)
 

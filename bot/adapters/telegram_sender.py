@@ -1,15 +1,18 @@
 """Posting neutral replies into Telegram chats: texts split at 4096 characters, inline keyboards, photos.
 
-All calls go through the bot's ``AIORateLimiter`` (about 30 messages/s overall and
-20/min per group), which also waits out ``RetryAfter`` and retries.
+All calls go through the bot's ``PacedRateLimiter`` (``telegram_pacing``). Texts and
+edits, the calls every answer makes, are sent as the Bot API's own JSON and their
+results read as JSON: building PTB's ``Message`` from each result, only to read its
+id, cost as much CPU as the request itself.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery import TemporaryFailure, Unreachable
@@ -41,16 +44,20 @@ def parse_callback(data: str) -> tuple[str | None, str] | None:
     return None
 
 
-def keyboard(choices: Sequence[Choice], ref: str | None) -> InlineKeyboardMarkup | None:
+Keyboard = dict[str, list[list[dict[str, str]]]]
+"""An ``InlineKeyboardMarkup`` as the Bot API's JSON."""
+
+
+def keyboard(choices: Sequence[Choice], ref: str | None) -> Keyboard | None:
     """Number buttons five to a row (1–10 in two rows), other choices two to a row."""
     numbers = [c for c in choices if c.label.isdigit()]
     others = [c for c in choices if not c.label.isdigit()]
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[dict[str, str]]] = []
     for group, width in ((numbers, 5), (others, 2)):
-        buttons = [InlineKeyboardButton(c.label, callback_data=data)
+        buttons = [{"text": c.label, "callback_data": data}
                    for c in group if (data := callback_data(c.value, ref)) is not None]
         rows += [buttons[i: i + width] for i in range(0, len(buttons), width)]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return {"inline_keyboard": rows} if rows else None
 
 
 def split_text(text: str, size: int = MAX_TEXT) -> list[str]:
@@ -77,6 +84,17 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        """One Bot API call through PTB's request path (defaults, pacing, errors); the result as JSON."""
+        return await self.bot._post(method, params)
+
+    async def edit_text(self, chat_id: int | str, message_id: int, text: str, markup: Keyboard | None) -> None:
+        """``editMessageText``; without ``markup`` the keyboard goes."""
+        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+        if markup:
+            params["reply_markup"] = markup
+        await self.call("editMessageText", params)
+
     async def send(self, workspace: str, channel: str, replies: Sequence[Reply]) -> None:
         """Post replies in order; a reply with ``thread`` answers the earlier one with that ``key``."""
         chat_id = int(channel)
@@ -84,9 +102,9 @@ class TelegramSender:
         try:
             for reply in replies:
                 reply_to = posted.get(reply.thread) if reply.thread else None
-                message = await self._one(chat_id, reply, reply_to)
-                if reply.key and message is not None:
-                    posted[reply.key] = message.message_id
+                message_id = await self._one(chat_id, reply, reply_to)
+                if reply.key and message_id is not None:
+                    posted[reply.key] = message_id
         except Forbidden as exc:
             raise Unreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -96,7 +114,8 @@ class TelegramSender:
         except (RetryAfter, NetworkError) as exc:
             raise TemporaryFailure(repr(exc)) from exc
 
-    async def _one(self, chat_id: int, reply: Reply, reply_to: int | None) -> Message | None:
+    async def _one(self, chat_id: int, reply: Reply, reply_to: int | None) -> int | None:
+        """Post one reply (or edit it into the message it replaces); the id of the message posted, if any."""
         if reply.replaces and not (reply.image or reply.document) and await self._edit(chat_id, reply):
             return None
         parameters = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -108,22 +127,22 @@ class TelegramSender:
                 reply_parameters=parameters,
             )
             if rest:
-                await self._text(chat_id, rest, None, ReplyParameters(message.message_id))
-            return message
+                await self._text(chat_id, rest, None, message.message_id)
+            return message.message_id
         if reply.document:
-            return await self.bot.send_document(
+            document = await self.bot.send_document(
                 chat_id, document=reply.document, filename=reply.document_name or "report.pdf",
                 caption=split_text(reply.text, MAX_CAPTION)[0] or None, reply_parameters=parameters,
                 write_timeout=60)
-        return await self._text(chat_id, reply.text, keyboard(reply.choices, reply.ref), parameters)
+            return document.message_id
+        return await self._text(chat_id, reply.text, keyboard(reply.choices, reply.ref), reply_to)
 
     async def _edit(self, chat_id: int, reply: Reply) -> bool:
         """Edit the message ``reply.replaces`` into the reply; False if it cannot be (then it is sent anew)."""
         if len(reply.text) > MAX_TEXT or not str(reply.replaces).isdigit():
             return False
         try:
-            await self.bot.edit_message_text(reply.text, chat_id=chat_id, message_id=int(str(reply.replaces)),
-                                             reply_markup=keyboard(reply.choices, reply.ref))
+            await self.edit_text(chat_id, int(str(reply.replaces)), reply.text, keyboard(reply.choices, reply.ref))
         except BadRequest as exc:
             if not_modified(exc):  # it already says this: sent before a crash
                 return True
@@ -131,14 +150,16 @@ class TelegramSender:
             return False
         return True
 
-    async def _text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None,
-                    parameters: ReplyParameters | None) -> Message | None:
+    async def _text(self, chat_id: int, text: str, markup: Keyboard | None, reply_to: int | None) -> int | None:
+        """``sendMessage`` in pieces Telegram accepts, the keyboard under the last; the first piece's id."""
         parts = split_text(text)
         first = None
         for n, part in enumerate(parts):
-            message = await self.bot.send_message(
-                chat_id, part, reply_markup=markup if n == len(parts) - 1 else None,
-                reply_parameters=parameters if n == 0 else None,
-            )
-            first = first or message
+            params: dict[str, Any] = {"chat_id": chat_id, "text": part}
+            if markup and n == len(parts) - 1:
+                params["reply_markup"] = markup
+            if reply_to and n == 0:
+                params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+            message = await self.call("sendMessage", params)
+            first = first or message["message_id"]
         return first
