@@ -15,8 +15,10 @@ Durable in, durable out:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -36,7 +38,7 @@ from storage import inbox, outbox
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
 from storage.db import Database, lock_for_transaction
-from storage.models import Identity, Membership, Organisation, Partnership, utcnow
+from storage.models import Identity, Membership, Organisation, Outbox, Partnership, utcnow
 from storage.people import resolve_identity
 
 log = logging.getLogger(__name__)
@@ -88,15 +90,31 @@ class BotCore:
         any other ``await`` of the update's own. A ``recovered`` event's replies are
         left to the outbox delivery (the adapter that took it is gone).
         """
-        who = (event.platform, event.workspace, event.user)
+        async with self.person_turn(event.platform, event.workspace, event.user):
+            with metrics.HANDLE_SECONDS.labels(event.platform).time():
+                return await self._handle(event, recovered)
+
+    @contextlib.asynccontextmanager
+    async def person_turn(self, platform: str, workspace: str, user: str) -> AsyncIterator[None]:
+        """One person's turn in this process: their updates, and re-sends of replies to them, one at a time."""
+        who = (platform, workspace, user)
         lock = self._locks.setdefault(who, asyncio.Lock())
         try:
             async with lock:
-                with metrics.HANDLE_SECONDS.labels(event.platform).time():
-                    return await self._handle(event, recovered)
+                yield
         finally:
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(who, None)
+
+    def resend_turn(self, row: Outbox) -> contextlib.AbstractAsyncContextManager[None]:
+        """For the outbox delivery: a reply sent again after a crash waits for the person's turn.
+
+        Otherwise a re-sent question could land after the person had already answered it and
+        been shown the next one, and put the old question back in its place.
+        """
+        if row.kind == "reply" and (user := json.loads(row.params).get("user")):
+            return self.person_turn(row.platform, row.workspace, str(user))
+        return contextlib.nullcontext()
 
     async def delivered(self, event: Event, *, retry: bool = False) -> None:
         """The adapter sent the replies ``handle`` returned (or, with ``retry``, could not yet: the outbox tries again)."""
@@ -260,9 +278,10 @@ async def _write_replies(session: AsyncSession, event: Event, replies: list[Repl
     # Sent again after a crash, the replies to a pressed button edit its message as the adapter did: never twice.
     pressed = {"replaces": event.message, "pressed": event.pressed} if event.message else {}
     for key, channel, batch, extra in ((here_key, event.channel, here, pressed), (personal_key, event.user, personal, {})):
-        if batch:
+        if batch:  # "user": whose turn a re-send waits for (``BotCore.resend_turn``)
+            params = {"replies": replies_to_json(batch), "user": event.user, **extra}
             await outbox.enqueue(session, key, platform=event.platform, workspace=event.workspace, channel=channel,
-                                 kind="reply", params={"replies": replies_to_json(batch), **extra}, claimed=claimed)
+                                 kind="reply", params=params, claimed=claimed)
 
 
 def _internal_error(event: Event) -> str:

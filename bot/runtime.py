@@ -59,6 +59,7 @@ class Runtime:
         self.delivery = Delivery(self.db, lease=timedelta(seconds=settings.samson_claim_lease_seconds))
         self.core = BotCore(self.db, on_outbox=self.delivery.kick,
                             recovery_grace=timedelta(seconds=settings.samson_recovery_grace_seconds))
+        self.delivery.turn = self.core.resend_turn
         self.slack: SlackAdapter | None = None
         self.telegram: TelegramAdapter | None = None
         self.web: WebServer | MonitoringServer | None = None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.delivery import Delivery
+from bot.dispatch import BotCore
+from bot.events import Reply, replies_to_json
 from bot.sent_marks import SentMarks
 from storage import outbox
 
@@ -80,3 +83,33 @@ async def test_a_failed_mark_reaches_each_waiting_sender_and_the_next_mark_works
     assert [type(r) for r in results] == [ConnectionError, ConnectionError]
     await marks.mark([keys[2]])
     assert await _left_to_send(db) == set(keys[:2])  # sent again after a restart rather than lost
+
+
+async def test_a_reply_sent_again_after_a_crash_waits_for_its_persons_turn(db) -> None:
+    """Sent again while that person's next tap is being applied, an old question could land over the new one."""
+    core = BotCore(db)
+    async with db.session() as s:
+        for user in ("7", "8"):
+            await outbox.enqueue(s, f"reply:telegram:{user}", platform="telegram", workspace="w", channel=user,
+                                 kind="reply", claimed=True,
+                                 params={"replies": replies_to_json([Reply(text=f"Statement 2 for {user}")]), "user": user})
+        await s.commit()
+    sent: list[str] = []
+
+    class Recorder:
+        platform = "telegram"
+
+        async def send(self, workspace: str, channel: str, replies) -> None:  # type: ignore[no-untyped-def]
+            sent.extend(reply.text for reply in replies)
+
+    delivery = Delivery(db, [Recorder()], lease=timedelta(microseconds=1), turn=core.resend_turn)
+    async with core.person_turn("telegram", "w", "7"):  # person 7's next tap is being applied
+        flushing = asyncio.create_task(delivery.flush())
+        deadline = asyncio.get_running_loop().time() + 10
+        while sent != ["Statement 2 for 8"]:  # the other person's reply is not held up
+            assert asyncio.get_running_loop().time() < deadline, sent
+            await asyncio.sleep(0.01)
+        assert not flushing.done()
+    assert await flushing == 2
+    assert sent == ["Statement 2 for 8", "Statement 2 for 7"]
+    assert await _left_to_send(db) == set()
