@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import actions, invitations, nudging, publishing, reports, summaries
 from bot.events import Reply, fold, may_replace, replies_from_json
 from bot.flows.rounds import still_current
+from storage import outbox
 from storage.models import Outbox
 
 Composer = Callable[[AsyncSession, dict, str | None], Awaitable[list[Reply]]]
@@ -66,4 +67,7 @@ async def compose(session: AsyncSession, row: Outbox, locale_hint: str | None = 
 
     ``locale_hint`` is the recipient's platform locale, for people who have not chosen a language.
     """
-    return await COMPOSERS[row.kind](session, json.loads(row.params), locale_hint)
+    params = json.loads(row.params)
+    if row.kind == "reply" and params.get("replaces") and await outbox.replied_since(session, row):
+        return []  # sent again after a crash, it would edit that message back to what it said before
+    return await COMPOSERS[row.kind](session, params, locale_hint)

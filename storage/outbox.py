@@ -111,6 +111,17 @@ async def mark_sent(session: AsyncSession, row_id: int, error: str | None = None
     )
 
 
+async def replied_since(session: AsyncSession, row: Outbox) -> bool:
+    """Whether a reply to a later update was decided for the same chat (the person has moved on since).
+
+    The same update's other row (``<key>:person``, what only the person may see) does not count.
+    """
+    later = (select(Outbox.id).where(col(Outbox.id) > row.id, Outbox.kind == "reply", Outbox.platform == row.platform,
+                                     Outbox.workspace == row.workspace, Outbox.channel == row.channel,
+                                     Outbox.key != f"{row.key}:person").limit(1))
+    return (await session.exec(later)).first() is not None
+
+
 async def mark_sent_keys(session: AsyncSession, keys: Collection[str]) -> None:
     """Record that the rows with these keys went out, and drop what they carried (replies are not kept)."""
     await execute(session, _SENT_KEYS, {"keys": list(keys), "at": utcnow()})

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.delivery import Delivery
 from bot.dispatch import BotCore
-from bot.events import Reply, replies_to_json
+from bot.events import Choice, Reply, replies_to_json
 from bot.sent_marks import SentMarks
 from storage import outbox
 
@@ -44,6 +44,18 @@ async def _claimed_replies(db, count: int) -> list[str]:
             await outbox.enqueue(s, key, platform="telegram", workspace="w", channel="1", kind="reply", claimed=True)
         await s.commit()
     return keys
+
+
+class Recorder:
+    """A Telegram sender that keeps the texts it was given (an edit shows as ``edit <message>: <text>``)."""
+
+    platform = "telegram"
+
+    def __init__(self, sent: list[str]) -> None:
+        self.sent = sent
+
+    async def send(self, workspace: str, channel: str, replies) -> None:  # type: ignore[no-untyped-def]
+        self.sent.extend(f"edit {r.replaces}: {r.text}" if r.replaces else r.text for r in replies)
 
 
 async def _left_to_send(db) -> set[str]:
@@ -95,14 +107,7 @@ async def test_a_reply_sent_again_after_a_crash_waits_for_its_persons_turn(db) -
                                  params={"replies": replies_to_json([Reply(text=f"Statement 2 for {user}")]), "user": user})
         await s.commit()
     sent: list[str] = []
-
-    class Recorder:
-        platform = "telegram"
-
-        async def send(self, workspace: str, channel: str, replies) -> None:  # type: ignore[no-untyped-def]
-            sent.extend(reply.text for reply in replies)
-
-    delivery = Delivery(db, [Recorder()], lease=timedelta(microseconds=1), turn=core.resend_turn)
+    delivery = Delivery(db, [Recorder(sent)], lease=timedelta(microseconds=1), turn=core.resend_turn)
     async with core.person_turn("telegram", "w", "7"):  # person 7's next tap is being applied
         flushing = asyncio.create_task(delivery.flush())
         deadline = asyncio.get_running_loop().time() + 10
@@ -112,4 +117,29 @@ async def test_a_reply_sent_again_after_a_crash_waits_for_its_persons_turn(db) -
         assert not flushing.done()
     assert await flushing == 2
     assert sent == ["Statement 2 for 8", "Statement 2 for 7"]
+    assert await _left_to_send(db) == set()
+
+
+async def test_a_reply_sent_again_after_a_crash_does_not_undo_a_later_one(db) -> None:
+    """The consent reply edited the tapped message into "Choose a language"; the person then chose one, and that
+    reply edited the same message into the first statement. Sent again, the first would put the old text back."""
+    def reply(text: str) -> dict:
+        return {"replies": replies_to_json([Reply(text=text, choices=(Choice("nb", "Norsk"),))]), "user": "7",
+                "replaces": "1148", "pressed": "Yes"}
+
+    async with db.session() as s:
+        await outbox.enqueue(s, "reply:tg:1", platform="telegram", workspace="w", channel="7", kind="reply",
+                             claimed=True, params=reply("Choose a language"))
+        await outbox.enqueue(s, "reply:tg:2", platform="telegram", workspace="w", channel="7", kind="reply",
+                             claimed=True, params=reply("Statement 1"))
+        await outbox.mark_sent_keys(s, ["reply:tg:2"])  # sent by the restarted bot as it applied the tap
+        # another chat's reply, and the same update's private part, sent again as decided
+        await outbox.enqueue(s, "reply:tg:3", platform="telegram", workspace="w", channel="8", kind="reply",
+                             claimed=True, params={**reply("Choose a language"), "user": "8"})
+        await outbox.enqueue(s, "reply:tg:3:person", platform="telegram", workspace="w", channel="8", kind="reply",
+                             claimed=True, params={"replies": replies_to_json([Reply(text="Only for you")]), "user": "8"})
+        await s.commit()
+    sent: list[str] = []
+    await Delivery(db, [Recorder(sent)], lease=timedelta(microseconds=1)).flush()
+    assert sorted(sent) == ["Only for you", "edit 1148: ✓ Yes\n\nChoose a language"]
     assert await _left_to_send(db) == set()
