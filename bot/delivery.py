@@ -24,7 +24,7 @@ from storage.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-Turn = Callable[[outbox.Outbox], contextlib.AbstractAsyncContextManager[None]]
+RowTurn = Callable[[outbox.Outbox], contextlib.AbstractAsyncContextManager[None]]
 """Given a row, what to hold while composing and sending it."""
 
 
@@ -49,7 +49,7 @@ class Delivery:
     """Flushes the outbox on demand (``kick``) and on a timer (``run``)."""
 
     def __init__(self, db: Database, senders: Sequence[Sender] = (), concurrency: int = 8,
-                 lease: timedelta | None = None, turn: Turn | None = None) -> None:
+                 lease: timedelta | None = None, turn: RowTurn | None = None) -> None:
         self.db = db
         self.lease = lease
         """How long a claim holds (default ``storage.outbox.CLAIM_LEASE``)."""
