@@ -11,12 +11,17 @@ import io
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from core.script import families, use_fonts
+
+if TYPE_CHECKING:  # matplotlib loads on the first chart, not at start
+    from matplotlib.figure import Figure
 
 SERIES_COLOURS = ("#1f5f8b", "#c2571a", "#5b8c3a")
 WIDTH_INCHES = 8.0
 ROW_INCHES = 0.34
+MIN_HEIGHT_INCHES = 3.0  # room for the title, the legend and the note above and below even one row
 DPI = 100
 
 
@@ -38,7 +43,7 @@ class BarSpec:
     series: tuple[str, ...]
     scale_min: float
     scale_max: float
-    decimal_comma: bool = False
+    decimal: str = "."
     note: str = ""
     dpi: int = DPI
     rtl: bool = False
@@ -46,12 +51,19 @@ class BarSpec:
 
 def _fmt(value: float, spec: BarSpec) -> str:
     text = f"{value:.0f}" if spec.scale_max - spec.scale_min > 20 else f"{value:.1f}"
-    return text.replace(".", ",") if spec.decimal_comma else text
+    return text.replace(".", spec.decimal)
 
 
 @lru_cache(maxsize=64)
 def render_bars(spec: BarSpec) -> bytes:
     """Render ``spec`` to PNG bytes; identical specs come from the cache."""
+    buffer = io.BytesIO()
+    bar_figure(spec).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def bar_figure(spec: BarSpec) -> Figure:
+    """The chart as a matplotlib figure on the Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -61,7 +73,7 @@ def render_bars(spec: BarSpec) -> bytes:
     if any(not row.heading and len(row.values) != len(spec.series) for row in spec.rows):
         raise ValueError("every row needs one value per series")
     n_rows = len(spec.rows)
-    height = 1.5 + ROW_INCHES * n_rows * max(1.0, 0.75 * len(spec.series))
+    height = max(MIN_HEIGHT_INCHES, 1.5 + ROW_INCHES * n_rows * max(1.0, 0.75 * len(spec.series)))
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=spec.dpi)
     FigureCanvasAgg(figure)
     bottom, top = 0.9 / height, 1 - 1.15 / height
@@ -107,9 +119,7 @@ def render_bars(spec: BarSpec) -> bytes:
     if spec.note:
         figure.text(0.02, 0.15 / height, spec.note, fontsize=7.5, color="#555555",
                     fontfamily=families(spec.rtl))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 

@@ -6,7 +6,7 @@ Everything here reads a published snapshot, so every figure has passed the gate.
 from __future__ import annotations
 
 from core.bar_charts import DPI, BarRow, BarSpec, render_bars
-from core.i18n import t
+from core.i18n import decimal_symbol, t
 from core.instrument import Instrument
 from core.languages import RTL
 from core.report import Chart, fmt, withheld_reason
@@ -60,7 +60,7 @@ def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str, 
             if construct.category == category.id:
                 rows.append(BarRow(construct.label.get(lang), tuple(_mean(col[construct.id]) for col in columns)))
     low, high = _range(instrument, "factor")
-    spec = BarSpec(f"{title}\n{t(lang, 'survey.factors')}", tuple(rows), series, low, high, lang in ("nb", "sv"),
+    spec = BarSpec(f"{title}\n{t(lang, 'survey.factors')}", tuple(rows), series, low, high, decimal_symbol(lang),
                    t(lang, "survey.factor_note", low=low, high=high), dpi, lang in RTL)
     labels = {c.id: c.label.get(lang) for c in instrument.constructs_of("factor")}
     alt = t(lang, "survey.alt_factors", title=title, n=len(labels), categories=len(instrument.categories),
@@ -76,7 +76,7 @@ def barrier_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str,
     constructs = instrument.constructs_of("barrier")
     rows = tuple(BarRow(c.label.get(lang), tuple(_mean(col[c.id]) for col in columns)) for c in constructs)
     low, high = _range(instrument, "barrier")
-    spec = BarSpec(f"{title}\n{t(lang, 'survey.barriers')}", rows, series, low, high, lang in ("nb", "sv"),
+    spec = BarSpec(f"{title}\n{t(lang, 'survey.barriers')}", rows, series, low, high, decimal_symbol(lang),
                    t(lang, "survey.barrier_note", low=low, high=high), dpi, lang in RTL)
     listing = "; ".join(
         f"{c.label.get(lang)} " + " / ".join(_value(lang, col[c.id], True) for col in columns) for c in constructs)

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from core import flow
+from core.bar_charts import BarRow, BarSpec, bar_figure
 from core.disclosure import Ledger, Reason, Withheld
 from core.flow import Answer
+from core.i18n import decimal_symbol
 from core.instrument import RESEARCH_CONSENT, load_instrument
 from core.languages import REQUIRED as LANGUAGES
 from core.results import Respondent, snapshot
@@ -114,6 +116,12 @@ def test_charts_are_pngs_with_text_alternatives_in_the_readers_language() -> Non
     assert factors.png.startswith(PNG) and barriers.png.startswith(PNG)
     assert "20 suksessfaktorer i 6 kategorier" in factors.alt_text and "Kommunen" in factors.alt_text
     assert "4 barrierer" in barriers.alt_text and "21 / 71" in barriers.alt_text
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("nb", "3,5"), ("uk", "3,5"), ("en", "3.5")])
+def test_bar_values_are_written_with_the_readers_decimal_separator(lang: str, shown: str) -> None:
+    spec = BarSpec("Bydel Øst", (BarRow("Tillit", (3.5,)),), ("Alle",), 1, 5, decimal_symbol(lang))
+    assert [text.get_text() for text in bar_figure(spec).axes[0].texts] == [shown]
 
 
 def test_the_barrier_scale_offers_tens_a_typed_number_and_skip() -> None:
