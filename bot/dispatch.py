@@ -241,7 +241,10 @@ class BotCore:
             handler = COMMANDS.get(name.lower().split("@")[0])
             if handler is None:
                 shown = name if len(name) <= 40 else name[:40] + "…"
-                turn.say(turn.t("unknown_command", command="/" + shown), is_error=True)
+                text = turn.t("unknown_command", command="/" + shown)
+                if turn.identity.awaiting == "round" and turn.identity.active_response_id:
+                    text += "\n" + turn.t("unknown_command.in_round")
+                turn.say(text, is_error=True)
                 return
             await handler(turn, args.strip())
             return

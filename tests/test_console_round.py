@@ -95,6 +95,9 @@ async def test_bad_inputs_get_clear_replies_and_store_nothing(user, seed, db) ->
         out = await u.say(line)
         assert expected in out, (line[:20], out)
         assert len(out) < 2000
+    out = await u.say("/frobnicate")
+    assert "You're in the middle of a round: type /resume to see your question again." in out
+    assert "(5 of 54)" in await u.say("/resume")
     out = await u.say("/" + "z" * 10_240)
     assert "Unknown command" in out and len(out) < 500
     async with db.session() as s:
