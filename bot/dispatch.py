@@ -233,6 +233,8 @@ class BotCore:
     async def _route(self, turn: Turn) -> None:
         event = turn.event
         payload = event.payload
+        awaiting = turn.identity.awaiting
+        in_round = awaiting == "round" and bool(turn.identity.active_response_id)
         if len(payload) > MAX_INPUT:
             turn.say(turn.t("err.too_long", length=len(payload), max=MAX_INPUT), is_error=True)
             return
@@ -242,7 +244,7 @@ class BotCore:
             if handler is None:
                 shown = name if len(name) <= 40 else name[:40] + "…"
                 text = turn.t("unknown_command", command="/" + shown)
-                if turn.identity.awaiting == "round" and turn.identity.active_response_id:
+                if in_round:
                     text += "\n" + turn.t("unknown_command.in_round")
                 turn.say(text, is_error=True)
                 return
@@ -251,12 +253,11 @@ class BotCore:
         if event.ref:
             await round_flow.on_button(turn, payload)
             return
-        awaiting = turn.identity.awaiting
         if awaiting is not None and awaiting.startswith("consent"):
             await consent.on_consent(turn, payload)
         elif awaiting == "language":
             await consent.on_language(turn, payload)
-        elif awaiting == "round" and turn.identity.active_response_id:
+        elif in_round:
             await round_flow.on_input(turn, payload)
         else:
             turn.say(turn.t("idle_text"))
