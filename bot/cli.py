@@ -426,7 +426,9 @@ def round_status(
 def results(
     partnership: PartnershipArg,
     lang: LangOption = "nb",
-    instrument: Annotated[str, typer.Option(help="samson, or survey for the partner survey.")] = "samson",
+    instrument: Annotated[str, typer.Option(
+        help="samson (the newest SAMSON result, a round for residents alone included), survey for the partner "
+             "survey, or residents.")] = "samson",
     out: Annotated[Path | None, typer.Option(
         help="Where to write the chart PNG (default: its own name, e.g. samson-group.png). A further chart goes beside "
              "it, named after it: with --out x.png, the residents' chart is x-residents.png, the survey's barriers "
@@ -443,7 +445,10 @@ def results(
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
-        published = await publishing.latest(s, p, instrument)
+        if instrument == "samson":  # the partners' round, or a round for the residents alone if that is newer
+            published = await publishing.latest_scorecard(s, p)
+        else:
+            published = await publishing.latest(s, p, instrument)
         if published is not None and compare:
             published = await publishing.compared_with(s, published, await get_round(s, p, compare))
         return None if published is None else await publishing.result_replies(p, published, language)

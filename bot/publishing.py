@@ -113,6 +113,19 @@ async def latest(session: AsyncSession, partnership: Partnership, instrument_id:
     return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
 
 
+async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> Published | None:
+    """The newest published SAMSON result: the partners' round (with its residents' companion), or a round
+    opened for the residents alone, whichever was published last."""
+    partners = await latest(session, partnership, "samson")
+    residents_id = load_instrument("samson").for_residents
+    residents = await latest(session, partnership, residents_id) if residents_id else None
+    if residents is None or residents.round.parent_round_id is not None:
+        return partners
+    if partners is None or residents.publication.published_at > partners.publication.published_at:
+        return residents
+    return partners
+
+
 async def _companion(session: AsyncSession, round_: Round) -> Published | None:
     for companion in await rounds.companions(session, round_):
         publication = await _shown_of_round(session, companion.id)  # type: ignore[arg-type]

@@ -17,9 +17,9 @@ async def on_completed(turn: Turn, response: Response, thanks: list[str]) -> Non
     await show_personal(turn, response, intro=thanks, outro=turn.t("round.group_on_close"))
 
 
-def field_by_number(turn: Turn, arg: str) -> str | None:
-    """The field id for '1'–'7'; says what is accepted and returns None for anything else."""
-    fields = load_instrument("samson").fields
+def field_by_number(turn: Turn, arg: str, instrument_id: str = "samson", version: int | None = None) -> str | None:
+    """The field id for '1'–'7' in that instrument's words; says what is accepted and returns None for anything else."""
+    fields = load_instrument(instrument_id, version).fields
     if arg.isdigit() and 1 <= int(arg) <= len(fields):
         return fields[int(arg) - 1].id
     listing = "; ".join(f"{i} = {f.title.get(turn.lang)}" for i, f in enumerate(fields, start=1))

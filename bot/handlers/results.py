@@ -9,7 +9,7 @@ from bot.turn import Turn
 from core.instrument import load_instrument
 from storage import publications
 from storage.channels import binding_of
-from storage.models import Partnership
+from storage.models import Partnership, Round
 from storage.people import membership_in
 from storage.rounds import latest_response, open_rounds
 
@@ -24,7 +24,9 @@ async def mine(turn: Turn, args: str) -> None:
     if response is None:
         turn.say(turn.t("results.none"))
         return
-    field_id = samson.field_by_number(turn, args) if args else None
+    round_ = await turn.session.get(Round, response.round_id)
+    assert round_ is not None
+    field_id = samson.field_by_number(turn, args, round_.instrument_id, round_.instrument_version) if args else None
     if args and field_id is None:
         return
     await samson.show_personal(turn, response, field_id)
@@ -63,19 +65,24 @@ async def group(turn: Turn, args: str) -> None:
     instrument = "survey" if args.strip().lower() in SURVEY_WORDS else "samson"
     if instrument == "survey":
         args = ""
-    field_id = samson.field_by_number(turn, args) if args else None
-    if args and field_id is None:
-        return
     found = await where_group_results_go(turn)
     if found is None:
         return
     partnership, audience = found
-    published = await publishing.latest(turn.session, partnership, instrument)
+    if instrument == "survey":
+        published = await publishing.latest(turn.session, partnership, instrument)
+    else:
+        published = await publishing.latest_scorecard(turn.session, partnership)
     pending = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
-               if published is None or r.number > published.round.number]
+               if published is None or r.opened_at > published.round.opened_at]
     if published is None:
         turn.say(turn.t("group.unpublished"), audience=turn.personal(short=True))
         return
+    field_id = None
+    if args:
+        field_id = samson.field_by_number(turn, args, published.round.instrument_id, published.round.instrument_version)
+        if field_id is None:
+            return
     agreed = await actions.for_fields(turn.session, partnership, turn.lang) if instrument == "samson" and not field_id else []
     turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
