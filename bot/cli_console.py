@@ -40,6 +40,7 @@ async def console(settings: Settings, user: str | None, invite: str | None, char
     async with db.session() as session:
         identity, person = await resolve_identity(session, "console", "local", user, display_name=user)
         is_member = bool(await memberships(session, person.id))  # type: ignore[arg-type]
+        awaiting = identity.awaiting
         await session.commit()
     adapter = ConsoleAdapter(
         BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir,
@@ -54,8 +55,8 @@ async def console(settings: Settings, user: str | None, invite: str | None, char
     first: list[str] = []
     if invite or (not is_member and has_demo):
         first = [f"/start {invite or DEFAULT_DEMO_CODE}"]
-    elif is_member:
-        first = ["/resume"]
+    elif is_member:  # where they left off: the language question, if that was still open, else their round
+        first = ["/lang"] if awaiting == "language" else ["/resume"]
     try:
         await adapter.run(first)
     finally:

@@ -259,6 +259,8 @@ class BotCore:
             await consent.on_language(turn, payload)
         elif in_round:
             await round_flow.on_input(turn, payload)
+        elif await turn.partnership() is None:
+            turn.say(turn.t("not_member"))  # someone who has not joined (or has erased their data): how to join
         else:
             turn.say(turn.t("idle_text"))
 

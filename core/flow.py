@@ -27,12 +27,13 @@ def _labels(key: str) -> set[str]:
 # every configured language may be typed too.
 BACK = {"back", "/back", "tilbake", "tillbaka"} | _labels("choice.back")
 PAUSE = {"pause", "/pause", "quit", "/quit", "stop", "stopp", "avslutt", "avsluta", "paus"} | _labels("choice.pause")
-CANT_SAY = {"na", "?", "؟", "n/a", "can't say", "cant say", "vet ikke", "vet inte", "vet ej"} | _labels("choice.na")
+CANT_SAY = ({"na", "?", "؟", "n/a", "can't say", "cant say", "don't know", "vet ikke", "vet inte", "vet ej", "لا أعرف"}
+            | _labels("choice.na"))
 SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"} | _labels("choice.skip")
 IDEA = {"idea", "/idea", "idé", "ide", "💡"} | _labels("choice.idea")
 CANCEL = {"cancel", "avbryt"} | _labels("choice.cancel")
 EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"} | _labels("choice.explain")
-IDEA_PREFIXES = ("idea:", "idé:", "ide:")
+IDEA_PREFIXES = ("idea:", "idé:", "ide:", "ідея:", "فكرة:", "fikrad:", "ሓሳብ:")
 SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
 
 
@@ -316,7 +317,8 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
         try:
             value = int(norm)
         except ValueError:
-            raise _Invalid(t(lang, "err.not_number") + " " + expect) from None
+            lead = t(lang, "err.no_skip") if norm in SKIP else t(lang, "err.not_number")
+            raise _Invalid(lead + " " + expect) from None
         if not scale.min <= value <= scale.max:
             raise _Invalid(t(lang, "err.out_of_range", value=value) + " " + expect)
         return Answer(number=float(value))

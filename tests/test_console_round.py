@@ -139,9 +139,15 @@ async def test_lang_command_switches_mid_round(user, seed) -> None:
     u = user("ida")
     await join(u, seed.codes["kommune"], "en")
     await u.say("7")
-    out = await u.say("/lang sv", "/resume")
+    out = await u.say("/lang sv")  # the question again, in the new language
     assert "Språket är nu svenska" in out and "Välkommen tillbaka! Du fortsätter på fråga 2 av 54" in out
     assert "(2 av 54) Demokrati:" in out
+    out = await u.say("/lang", "/lang en", "7")  # typed while the list is open: the round goes on
+    assert "(2 of 54) Democracy:" in out and "(3 of 54)" in out
+    assert "This question can't be skipped" in await u.say("skip")
+    out = await u.say("pause", "/lang nb")  # a pause stays a pause until /resume
+    assert "Språket er nå norsk" in out and "(3 av 54)" not in out
+    assert "(4 av 54)" in await u.say("/resume", "7")
 
 
 async def test_export_and_erase(user, seed, db) -> None:
@@ -150,12 +156,17 @@ async def test_export_and_erase(user, seed, db) -> None:
     await u.say("6", "6")
     out = await u.say("/export")
     assert '"w.openness": 6.0' in out and '"organisation": "Øst kommune"' in out
-    assert "/erase yes" in await u.say("/erase")
-    assert "Everything has been deleted" in await u.say("/erase yes")
+    out = await u.say("/erase")
+    assert "/erase yes" in out and "a) 🗑 Yes   b) Cancel" in out  # typed, or a button
+    out = await u.say("b")
+    assert "Nothing was deleted" in out and "type /resume to see your question again" in out
+    assert "(3 of 54)" in await u.say("/resume")
+    assert "Everything has been deleted" in await u.say("/erase", "a")
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
         assert (await s.exec(select(Response))).all() == []
     assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
+    assert "Skriv /start KODE" in await u.say("hei")  # not "type /resume": they have to join first
 
 
 async def test_closed_round_rejects_answers(user, seed, db) -> None:

@@ -77,3 +77,18 @@ def test_help_names_the_words_to_type_in_the_readers_language_and_each_works(lan
     assert [kind_of(k) for k in kinds] == ["meeting", "call", "email", "chat"]
     if lang != "en":
         assert not re.search(r"[«\"”](skip|idea|back|pause)[»\"”]|meeting\|call", help_text), help_text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_word_a_prompt_says_to_type_is_understood(lang: str) -> None:
+    import re
+
+    from core.flow import BACK, CANCEL, SKIP
+
+    for key, accepted in (("idea.hint", CANCEL), ("flow.type_text_optional", SKIP), ("err.or_skip", SKIP),
+                          ("idea.share_required", BACK)):
+        quoted = re.findall(r"[«\"“”]([^«»\"“”]+)[»\"“”]", t(lang, key))
+        assert quoted, (lang, key)
+        assert all(word.lower().strip() in accepted for word in quoted), (lang, key, quoted)
+        if lang != "en":  # in the reader's own words
+            assert not {word.lower() for word in quoted} & {"skip", "cancel", "back"}, (lang, key, quoted)

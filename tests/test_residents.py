@@ -243,3 +243,47 @@ def test_the_arabic_paper_form_keeps_the_scale_in_order() -> None:
     text = pypdf.PdfReader(io.BytesIO(form)).pages[0].extract_text()
     assert "1   2   3   4   5   6   7   8   9   10     ?" in text  # no "?10": the numbers read left to right
     assert RESIDENTS.items[0].id in text  # the id, to type the answers in later
+
+
+async def test_a_round_for_residents_alone_is_shown_by_group_once_closed(core, db, user) -> None:
+    from sqlmodel import select
+
+    await _residents_round(db)
+    olena = user("olena")
+    await olena.say("/start RES-1", "ja", "/lang en")
+    async with db.session() as s:
+        round_ = (await s.exec(select(Round))).one()
+        for n in range(3):
+            await completed_person(s, round_, None, f"Resident {n}", seed=n, inputs=["7"] * len(RESIDENTS.items))
+        await s.commit()
+    assert t("en", "group.unpublished") in await olena.say("/group")
+    async with db.session() as s:
+        partnership = (await s.exec(select(Partnership))).one()
+        round_ = (await s.exec(select(Round))).one()
+        await round_lifecycle.close(s, partnership, round_)
+        await s.commit()
+    out = await olena.say("/group")
+    assert "[chart:" in out and t("en", "group.unpublished") not in out  # what their last screen promised
+    out = await olena.say("/group 9")  # the fields are listed in the words of the residents' own round
+    assert RESIDENTS.fields[0].title.get("en") in out
+    assert load_instrument("samson").fields[0].title.get("en") not in out
+
+
+async def test_the_answer_the_intro_names_and_an_idea_typed_in_ukrainian_are_understood(core, db, user) -> None:
+    import re
+
+    from sqlmodel import select
+
+    from storage.models import ActionIdea
+
+    await _residents_round(db)
+    for name, lang in (("amina", "ar"), ("olena", "uk"), ("faadumo", "so"), ("yonas", "ti")):
+        person = user(name)
+        await person.say("/start RES-1", f"/lang {lang}", t(lang, "word.yes"))
+        named = re.search(r"[«\"](.+?)[»\"]", RESIDENTS.intro.get(lang)).group(1)  # type: ignore[union-attr]
+        out = await person.say(named)  # "you can always answer «…»"
+        assert RESIDENTS.items[1].wording(lang) in out and t(lang, "err.not_number") not in out, lang
+    out = await user("olena").say("Ідея: вечірні зустрічі біля школи")
+    assert t("uk", "err.not_number") not in out
+    async with db.session() as s:
+        assert [i.text for i in (await s.exec(select(ActionIdea))).all()] == ["вечірні зустрічі біля школи"]

@@ -83,6 +83,18 @@ async def resume(turn: Turn, args: str) -> None:
     await begin(turn, round_)
 
 
+async def continue_active(turn: Turn) -> None:
+    """Show the question of the round the person was answering again (after /lang: in the new language)."""
+    if not turn.identity.active_response_id:
+        return
+    response = await turn.session.get(Response, turn.identity.active_response_id)
+    if response is None or response.completed_at is not None:
+        return
+    round_ = await turn.session.get(Round, response.round_id)
+    if round_ is not None and round_.status == RoundStatus.open.value:
+        await begin(turn, round_)
+
+
 async def begin(turn: Turn, round_: Round) -> None:
     """Show the person's current question in ``round_``."""
     instrument = load_instrument(round_.instrument_id, round_.instrument_version)

@@ -46,8 +46,17 @@ async def language(turn: Turn, args: str) -> None:
     if not args:
         await consent.ask_language(turn)
         return
-    if await consent.set_language(turn, args) and turn.person.consent_at is None and await turn.partnership():
-        await consent.ask_consent(turn, language_chosen=True)  # the terms again, now in a language they read
+    was_awaiting = turn.identity.awaiting
+    if not await consent.set_language(turn, args):
+        return
+    if turn.person.consent_at is None:
+        if await turn.partnership():
+            await consent.ask_consent(turn, language_chosen=True)  # the terms again, now in a language they read
+        return
+    if turn.identity.active_response_id and was_awaiting in ("round", "language"):  # not after a pause
+        await rounds.continue_active(turn)  # in the middle of a round: its question again, in the new language
+    elif was_awaiting == "language":
+        await consent.proceed(turn, language_chosen=True)  # as if picked from the list
 
 
 async def resume(turn: Turn, args: str) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from bot.erasure import erase as erase_person
+from bot.events import Choice
 from bot.turn import Turn
 from core.i18n import answer_words
 from storage.people import export_person
 
 CONFIRM = {"confirm"} | answer_words("yes")
+KEEP = {"keep"} | answer_words("no")
 
 
 async def show(turn: Turn, args: str) -> None:
@@ -29,8 +31,15 @@ async def export(turn: Turn, args: str) -> None:
 
 
 async def erase(turn: Turn, args: str) -> None:
-    """Delete the person's data after an explicit confirmation."""
-    if args.strip().lower() not in CONFIRM:
-        turn.say(turn.t("erase.confirm", yes=turn.t("word.yes")))
+    """Delete the person's data after an explicit confirmation (typed, or the button)."""
+    answer = args.strip().lower()
+    if answer in KEEP:
+        in_round = turn.identity.awaiting == "round" and turn.identity.active_response_id
+        turn.say(turn.t("erase.kept") + ("\n" + turn.t("unknown_command.in_round") if in_round else ""))
+        return
+    if answer not in CONFIRM:
+        buttons = (Choice("/erase confirm", "🗑 " + turn.t("word.yes").capitalize()),
+                   Choice("/erase keep", turn.t("choice.cancel")))
+        turn.say(turn.t("erase.confirm", yes=turn.t("word.yes")), buttons)
         return
     await erase_person(turn)
