@@ -231,3 +231,15 @@ def test_run_adds_the_demo_only_to_an_empty_database(env: str, tmp_path: Path, m
     out = runner.invoke(app, ["run", "--user", "ada"], input="")
     assert out.exit_code == 0, out.output
     assert "Demo invite codes" in out.output and "demo-levende-nabolag" in ok("partnership", "list")
+
+
+def test_the_local_chat_continues_at_an_unanswered_language_question(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for token in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(token, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    out = runner.invoke(app, ["demo", "--user", "ada"], input="ja\n")  # consents, then leaves at "choose a language"
+    assert out.exit_code == 0, out.output
+    assert out.output.rstrip(" >\n").endswith("g) ትግርኛ") and "Velg språk" in out.output
+    out = runner.invoke(app, ["demo", "--user", "ada"], input="c\n")  # back later: the same question, then the round
+    assert out.exit_code == 0, out.output
+    assert "Velg språk" in out.output and "Your language is now English" in out.output and "(1 of " in out.output
