@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.cli_assist import assist, paper
 from bot.cli_console import console
 from bot.cli_report import report
-from bot.cli_support import LANGUAGE_LIST, LangOption, language_or_exit
+from bot.cli_support import LANGUAGE_LIST, LangOption, language_or_exit, run_or_explain, write_file
 from bot.cli_support import run_in_session as _run
 from bot.cli_survey import export, survey_app
 from bot.config import Settings
@@ -68,43 +67,10 @@ def run(
         from bot.runtime import Runtime
 
         configure(settings.samson_log_level, settings.samson_log_format)
-        _infrastructure(lambda: Runtime(settings, role=Role(role)).serve_forever())
+        run_or_explain(lambda: Runtime(settings, role=Role(role)).serve_forever())
         return
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _infrastructure(lambda: console(settings, user, invite, charts_dir, demo=False))
-
-
-def _infrastructure(main: Callable[[], Awaitable[None]]) -> None:
-    """Run ``main``; a database or network that cannot be reached is one clear line, not a traceback."""
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    except Exception as exc:
-        reason = infrastructure_error(exc)
-        if reason is None:
-            raise
-        typer.secho(f"Error: {reason}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
-
-
-def infrastructure_error(exc: BaseException) -> str | None:
-    """A one-line explanation when ``exc`` is about the database URL, the database or the network."""
-    from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
-
-    from storage.db import describe_url
-
-    url = describe_url(Settings().database_url)
-    if isinstance(exc, ArgumentError) or (isinstance(exc, ValueError) and "database" in str(exc)):
-        return f"DATABASE_URL is not usable ({exc}); write e.g. sqlite:///samson.db or postgresql://user@host/db"
-    if isinstance(exc, OperationalError | InterfaceError | DBAPIError):
-        return f"cannot use the database at {url}: {str(exc.orig).strip().splitlines()[0]}"
-    if isinstance(exc, ConnectionError | OSError | TimeoutError):
-        return f"cannot reach the database at {url} or a platform API: {exc}"
-    name = type(exc).__module__
-    if name.startswith(("asyncpg", "telegram.error", "slack_sdk.errors")):
-        return f"{type(exc).__name__}: {exc}"
-    return None
+    run_or_explain(lambda: console(settings, user, invite, charts_dir, demo=False))
 
 
 @app.command()
@@ -114,7 +80,7 @@ def demo(
     charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
 ) -> None:
     """Open the local chat with the demo partnership, adding it to the database if it is not there yet."""
-    asyncio.run(console(Settings(), user, invite, charts_dir, demo=True))
+    run_or_explain(lambda: console(Settings(), user, invite, charts_dir, demo=True))
 
 
 @partnership_app.command("create")
@@ -239,7 +205,7 @@ def due(
         finally:
             await db.close()
 
-    planned = asyncio.run(main())
+    planned = run_or_explain(main)
     typer.echo(f"At {moment:%Y-%m-%d %H:%M} UTC: {len(planned)} message(s) would be decided.")
     for item in planned:
         later = f"  (held until {item.not_before:%Y-%m-%d %H:%M} UTC)" if item.not_before > moment else ""
@@ -279,7 +245,8 @@ def invite_create(
     partnership: PartnershipArg,
     org: Annotated[str | None, typer.Option(help="Organisation name or id (partners and residents).")] = None,
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(Role.__members__)}.")] = "partner",
-    uses: Annotated[int | None, typer.Option(min=1, help="How many people may use the code.")] = None,
+    uses: Annotated[int | None, typer.Option(
+        min=1, help="How many people may use the code (default: any number; a coordinator code: one).")] = None,
     telegram_bot: Annotated[str | None, typer.Option(
         help="Telegram bot username for a t.me deep link (default: asked from Telegram when TELEGRAM_BOT_TOKEN is set).")] = None,
     qr: Annotated[Path | None, typer.Option(
@@ -302,12 +269,17 @@ def invite_create(
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
         organisation = await get_organisation(s, p, org) if org else None
+        if role not in Role.__members__:
+            raise ValueError(f"unknown role '{role}': use one of {', '.join(Role.__members__)}")
         if organisation is None and role != "coordinator":
             raise ValueError("partners and residents need --org (see: samson org list PARTNERSHIP)")
-        return await create_invite(s, p, organisation=organisation, role=role, max_uses=uses)
+        limit = 1 if uses is None and role == "coordinator" else uses  # a forwarded coordinator code makes no one else one
+        return await create_invite(s, p, organisation=organisation, role=role, max_uses=limit)
 
     invite = _run(work)
-    typer.echo(f"Invite code: {invite.code}  (role: {invite.role}; join with /start {invite.code})")
+    reach = "any number of people" if invite.max_uses is None else (
+        "one person" if invite.max_uses == 1 else f"{invite.max_uses} people")
+    typer.echo(f"Invite code: {invite.code}  (role: {invite.role}; for {reach}; join with /start {invite.code})")
     if username:
         link = f"https://t.me/{username.lstrip('@')}?start={invite.code}"
         typer.echo(f"Telegram link: {link}")
@@ -357,10 +329,12 @@ def round_open(
 
     r, invited = _run(work)
     typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}). "
-               f"{invited} members will get an invitation from the running bot.")
+               f"{invited} {'member' if invited == 1 else 'members'} will get an invitation from the running bot.")
 
 
-RoundRef = Annotated[str | None, typer.Argument(help="Round id, or #N for SAMSON round N; default: the latest.")]
+RoundRef = Annotated[str | None, typer.Argument(
+    help="Round id, #N for SAMSON round N, or survey / residents for that instrument's newest round; default: the "
+         "latest SAMSON round.")]
 
 
 @round_app.command("close")
@@ -463,8 +437,7 @@ def results(
             name = reply.image_name or "chart.png"
             path = Path(name) if out is None else out if first else chart_beside(out, name)
             first = False
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(reply.image)
+            write_file(path, reply.image)
             typer.echo(f"Chart: {path}")
         typer.echo(reply.text)
 
@@ -506,7 +479,7 @@ def db_upgrade() -> None:
         await db.migrate()
         await db.close()
 
-    asyncio.run(main())
+    run_or_explain(main)
     typer.echo("Database is up to date.")
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli_support import LANGUAGE_LIST, LangOption, language_or_exit, run_in_session
+from bot.cli_support import LANGUAGE_LIST, LangOption, language_or_exit, run_in_session, run_or_explain, write_file
 from core.i18n import LANGUAGE_NAMES
 from storage.models import Identity, Organisation, Partnership, Person
 
@@ -59,7 +59,7 @@ def assist(
         finally:
             await db.close()
 
-    asyncio.run(main())
+    run_or_explain(main)
 
 
 @dataclass(frozen=True)
@@ -177,5 +177,5 @@ def paper(
         return await asyncio.to_thread(render_paper_form, instrument, language, p.name, round_.title)
 
     pdf = run_in_session(work)
-    out.write_bytes(pdf)
+    write_file(out, pdf)
     typer.echo(f"Paper form: {out} ({len(pdf) // 1024} KB)")

@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cli_support import LangOption, language_or_exit, run_in_session
+from bot.cli_support import LangOption, language_or_exit, run_in_session, write_file
 
 
 def report(
     partnership: Annotated[str, typer.Argument(help="Partnership slug or id.")],
     round_ref: Annotated[str | None, typer.Option(
-        "--round", help="Round id, or #N for SAMSON round N; default: the latest published.")] = None,
+        "--round", help="Round id, #N for SAMSON round N, or survey / residents (the newest such round); "
+             "default: the latest published.")] = None,
     compare: Annotated[str | None, typer.Option(
         help="Round to overlay (id or #N); default: the round before.")] = None,
     lang: LangOption = "nb",
@@ -35,5 +36,5 @@ def report(
         return pdf
 
     pdf = run_in_session(work)
-    out.write_bytes(pdf)
+    write_file(out, pdf)
     typer.echo(f"Report: {out} ({len(pdf) // 1024} KB)")

@@ -50,7 +50,8 @@ def overview(
 def export(
     partnership: Annotated[str, typer.Argument(help="Partnership slug or id.")],
     round_ref: Annotated[str | None, typer.Option(
-        "--round", help="Round id, or #N for SAMSON round N; default: the latest SAMSON round.")] = None,
+        "--round", help="Round id, #N for SAMSON round N, or survey / residents (the newest such round); "
+             "default: the latest SAMSON round.")] = None,
     format: Annotated[str, typer.Option(help="Only csv for now.")] = "csv",
     out: Annotated[Path | None, typer.Option(help="Directory for the files; default: export-<partnership>-<round>.")] = None,
     microdata: Annotated[bool, typer.Option(help="Also write answers of respondents who gave research consent.")] = False,

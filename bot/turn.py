@@ -107,8 +107,9 @@ class Turn:
         if self.held_back:
             self.replies.append(Reply(text=self.t("private.continue", link=self.private_link()), audience=where))
         if self.person.text_only:  # the person's own messages carry each chart's text alternative instead
-            self.replies = [_as_text(r) if r.image is not None and (self.event.private or r.audience == Audience.PERSON)
-                            else r for r in self.replies]
+            self.replies = [_as_text(r, self.replies[i + 1:i + 2])
+                            if r.image is not None and (self.event.private or r.audience == Audience.PERSON)
+                            else r for i, r in enumerate(self.replies)]
         return self.replies
 
     async def enqueue(self, key: str, **fields: object) -> bool:
@@ -125,8 +126,10 @@ class Turn:
         return found[0][1] if found else None
 
 
-def _as_text(reply: Reply) -> Reply:
-    """A reply with an image as text only: its text, then the image's text alternative."""
+def _as_text(reply: Reply, following: list[Reply]) -> Reply:
+    """A reply with an image as text only: its text, then the image's text alternative (unless this text or
+    the reply after it already says it)."""
     alt = reply.image_alt or ""
-    text = reply.text if alt and alt in reply.text else "\n\n".join(part for part in (reply.text, alt) if part)
+    said = alt and (alt in reply.text or any(alt in r.text for r in following))
+    text = reply.text if said else "\n\n".join(part for part in (reply.text, alt) if part)
     return replace(reply, text=text, image=None, image_name=None, image_alt=None)

@@ -6,6 +6,7 @@ completion) together with the new state, then shows the prompts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -33,6 +34,7 @@ SKIP = {"skip", "/skip", "hopp over", "hoppa över", "hoppa over"} | _labels("ch
 IDEA = {"idea", "/idea", "idé", "ide", "💡"} | _labels("choice.idea")
 CANCEL = {"cancel", "avbryt"} | _labels("choice.cancel")
 EXPLAIN = {"explain", "/explain", "forklar", "förklara", "ℹ", "?!"} | _labels("choice.explain")
+_DECIMAL = re.compile(r"\d+[.,٫]\d+")
 IDEA_PREFIXES = ("idea:", "idé:", "ide:", "ідея:", "فكرة:", "fikrad:", "ሓሳብ:")
 SHARING_ORDER = (Sharing.NAMED, Sharing.ANONYMOUS, Sharing.COORDINATORS)
 
@@ -317,6 +319,8 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
         try:
             value = int(norm)
         except ValueError:
+            if _DECIMAL.fullmatch(norm):  # "7,5" is a number, just not a whole one: the rule says what to do
+                raise _Invalid(expect) from None
             lead = t(lang, "err.no_skip") if norm in SKIP else t(lang, "err.not_number")
             raise _Invalid(lead + " " + expect) from None
         if not scale.min <= value <= scale.max:

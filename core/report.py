@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from core.charts import DPI, SpiderSpec, render_spider_at
@@ -50,18 +50,23 @@ def _ordered(values: Mapping[str, float | None], keys: list[str]) -> tuple[float
 
 
 def _extremes(labels: dict[str, str], values: Mapping[str, float | None], lang: str) -> str:
-    scored = [(k, v) for k, v in values.items() if v is not None]
+    scored = {k: v for k, v in values.items() if v is not None}
     if not scored:
         return t(lang, "report.no_scores")
-    high = max(scored, key=lambda kv: kv[1])
-    low = min(scored, key=lambda kv: kv[1])
-    if len(scored) > 1 and high[1] == low[1]:
-        return t(lang, "report.all_equal", value=fmt(lang, high[1]))
-    return t(
-        lang, "report.extremes",
-        high=labels[high[0]], high_value=fmt(lang, high[1]),
-        low=labels[low[0]], low_value=fmt(lang, low[1]),
-    )
+    if len(scored) > 1 and len({fmt(lang, v) for v in scored.values()}) == 1:
+        return t(lang, "report.all_equal", value=fmt(lang, next(iter(scored.values()))))
+    return extremes(labels, scored, lang, lambda v: fmt(lang, v))
+
+
+def extremes(labels: Mapping[str, str], values: Mapping[str, float], lang: str, shown: Callable[[float], str]) -> str:
+    """"Strongest: A (7,5). Weakest: B, C (6,8)." Everything tied at the shown precision is named; "" unless
+    at least two values differ as shown."""
+    if len({shown(v) for v in values.values()}) < 2:
+        return ""
+    high, low = shown(max(values.values())), shown(min(values.values()))
+    return t(lang, "report.extremes",
+             high=", ".join(labels[k] for k, v in values.items() if shown(v) == high), high_value=high,
+             low=", ".join(labels[k] for k, v in values.items() if shown(v) == low), low_value=low)
 
 
 def field_labels(instrument: Instrument, lang: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from core.bar_charts import DPI, BarRow, BarSpec, render_bars
 from core.i18n import decimal_symbol, t
 from core.instrument import Instrument
 from core.languages import RTL
-from core.report import Chart, fmt, withheld_reason
+from core.report import Chart, extremes, fmt, withheld_reason
 from core.results import Snapshot, withheld_count
 from core.survey import SIDE_ORDER, Score, gaps, group_scores, scale_range, side_scores
 
@@ -41,13 +41,8 @@ def _mean(score: Score | None) -> float | None:
 
 
 def _extremes(labels: dict[str, str], scores: dict[str, Score | None], lang: str, wide: bool) -> str:
-    shown = [(cid, s) for cid, s in scores.items() if s is not None]
-    if not shown:
-        return ""
-    high = max(shown, key=lambda pair: pair[1].mean)
-    low = min(shown, key=lambda pair: pair[1].mean)
-    return t(lang, "report.extremes", high=labels[high[0]], high_value=_value(lang, high[1], wide),
-             low=labels[low[0]], low_value=_value(lang, low[1], wide))
+    means = {cid: s.mean for cid, s in scores.items() if s is not None}
+    return extremes(labels, means, lang, lambda v: _value(lang, Score(v, 0), wide))
 
 
 def factor_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str, dpi: int = DPI) -> Chart:

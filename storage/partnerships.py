@@ -64,7 +64,11 @@ async def add_organisation(session: AsyncSession, partnership: Partnership, name
     """Add an organisation of a known kind to a partnership."""
     if kind not in OrgKind.__members__:
         raise ValueError(f"unknown kind '{kind}': use one of {', '.join(OrgKind.__members__)}")
-    org = Organisation(partnership_id=partnership.id, name=name, kind=kind)
+    if not name.strip():
+        raise ValueError("an organisation needs a name")
+    if any(o.name.casefold() == name.strip().casefold() for o in await list_organisations(session, partnership)):
+        raise ValueError(f"'{name}' is already an organisation of {partnership.slug}")
+    org = Organisation(partnership_id=partnership.id, name=name.strip(), kind=kind)
     session.add(org)
     await session.flush()
     return org

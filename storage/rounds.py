@@ -109,17 +109,26 @@ async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id:
 
 
 async def get_round(session: AsyncSession, partnership: Partnership, ref: str | None = None) -> Round:
-    """A round of the partnership by id or number; the latest SAMSON round when ``ref`` is None."""
+    """A round of the partnership: by id, ``#N`` (SAMSON round N), or an instrument's name (``survey``: its
+    newest round); the latest SAMSON round when ``ref`` is None. An unknown reference lists the rounds."""
     query = select(Round).where(Round.partnership_id == partnership.id)
+    ref = ref.strip() if ref else None
     if ref is None:
         query = query.where(Round.instrument_id == "samson").order_by(col(Round.id).desc())
-    elif ref.startswith("#"):
+    elif ref.startswith("#") and ref[1:].isdigit():
         query = query.where(Round.number == int(ref[1:]), Round.instrument_id == "samson")
-    else:
+    elif ref.isdigit():
         query = query.where(Round.id == int(ref))
+    else:
+        query = query.where(Round.instrument_id == ref.lower()).order_by(col(Round.id).desc())
     found = (await session.exec(query)).first()
     if found is None:
-        raise NotFound(f"no round {ref or ''} in {partnership.slug}".replace("  ", " "))
+        known = (await session.exec(select(Round).where(Round.partnership_id == partnership.id)
+                                    .order_by(col(Round.id).desc()).limit(10))).all()
+        listing = "; ".join(f"{r.id} = {r.title} ({r.instrument_id}, {r.status})" for r in known) or "none yet"
+        raise NotFound(f"no round '{ref}' in {partnership.slug}: give a round id, #N for SAMSON round N, or "
+                       f"an instrument (samson, survey, residents). Rounds: {listing}" if ref else
+                       f"no SAMSON round in {partnership.slug} yet. Rounds: {listing}")
     return found
 
 

@@ -243,3 +243,26 @@ def test_the_local_chat_continues_at_an_unanswered_language_question(env: str, m
     out = runner.invoke(app, ["demo", "--user", "ada"], input="c\n")  # back later: the same question, then the round
     assert out.exit_code == 0, out.output
     assert "Velg språk" in out.output and "Your language is now English" in out.output and "(1 of " in out.output
+
+
+def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ok("partnership", "create", "Fjordbyen")
+    ok("org", "add", "fjordbyen", "Kafé Samvirke", "--kind", "social_enterprise")
+    out = fails("org", "add", "fjordbyen", "kafé samvirke", "--kind", "ngo")
+    assert "'kafé samvirke' is already an organisation of fjordbyen" in out and "Traceback" not in out
+    out = ok("invite", "create", "fjordbyen", "--role", "coordinator")
+    assert "for one person" in out  # a forwarded coordinator code makes no one else a coordinator
+    assert "for any number of people" in ok("invite", "create", "fjordbyen", "--org", "Kafé Samvirke")
+    assert "unknown role 'koordinator'" in fails("invite", "create", "fjordbyen", "--role", "koordinator")
+    ok("round", "open", "fjordbyen", "--title", "Vår")
+    ok("round", "open", "fjordbyen", "--instrument", "survey", "--title", "Undersøkelse")
+    out = fails("round", "close", "fjordbyen", "abc")
+    assert "no round 'abc' in fjordbyen" in out and "Undersøkelse (survey, open)" in out and "Traceback" not in out
+    assert "Closed round 'Undersøkelse'" in ok("round", "close", "fjordbyen", "survey")  # as the README writes it
+    assert "Report: deep/er/r.pdf" in ok("report", "fjordbyen", "--round", "survey", "--out", "deep/er/r.pdf")  # folder made
+    assert (tmp_path / "deep" / "er" / "r.pdf").read_bytes().startswith(b"%PDF")
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://someone:secret@127.0.0.1:1/nowhere")
+    result = runner.invoke(app, ["partnership", "list"])
+    assert result.exit_code == 1 and "cannot reach the database at" in result.output
+    assert "secret" not in result.output and len(result.output.strip().splitlines()) == 1

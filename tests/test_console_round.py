@@ -100,6 +100,8 @@ async def test_bad_inputs_get_clear_replies_and_store_nothing(user, seed, db) ->
     assert "(5 of 54)" in await u.say("/resume")
     out = await u.say("/" + "z" * 10_240)
     assert "Unknown command" in out and len(out) < 500
+    out = await u.say("7,5")  # a number, not a whole one: no "that wasn't a number"
+    assert "Please answer with a whole number from 1 to 10" in out and "wasn't a number" not in out
     async with db.session() as s:
         rows = (await s.exec(select(Answer))).all()
         assert len(rows) == 4 and all(r.item_id.startswith("w.") for r in rows)

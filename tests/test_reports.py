@@ -150,3 +150,13 @@ async def test_a_round_of_samson_v1_is_compared_with_v2_on_the_sub_themes_both_s
     out = await coordinator.say("/group 3")  # Communication: the new metacommunication statement has no earlier point
     assert "3-2 Talking about how we talk" in out
     await db.close()
+
+
+def test_ties_are_named_together_and_a_single_score_is_not_called_both_strongest_and_weakest() -> None:
+    from core.report import extremes
+
+    labels = {"a": "Trust", "b": "Communication", "c": "Anchoring"}
+    shown = "{:.1f}".format
+    assert extremes(labels, {"a": 7.5, "b": 6.84, "c": 6.8}, "en", shown) == \
+        "Strongest: Trust (7.5). Weakest: Communication, Anchoring (6.8)."
+    assert extremes(labels, {"a": 3.0}, "en", shown) == ""

@@ -84,7 +84,7 @@ async def test_residents_answer_in_their_languages_and_are_shown_beside_the_part
 
 
 async def test_text_only_sends_each_chart_as_its_description(core, seed, user) -> None:
-    from tests.conftest import full_answers, join
+    from tests.conftest import close_as_coordinator, full_answers, join
 
     u = user("tekst")
     await join(u, seed.codes["kommune"])
@@ -92,6 +92,13 @@ async def test_text_only_sends_each_chart_as_its_description(core, seed, user) -
     assert "text only, no images" in out
     out = await u.say("/resume", *full_answers(2))
     assert "[chart:" not in out and "Spider chart" in out  # the profile as words
+    others = [user(name) for name in ("to", "tre")]
+    for n, other in enumerate(others):
+        await join(other, seed.codes["gronn"])
+        await other.say(*full_answers(n))
+    await close_as_coordinator(user("koordinator"), seed)
+    out = await u.say("/group")
+    assert "[chart:" not in out and out.count("Spider chart") == 1  # the group's chart as words, once
     assert "Images are back on" in await u.say("/textonly off")
     assert "[chart:" in await u.say("/results")
     assert "won't get any more reminders" in await u.say("/reminders off")

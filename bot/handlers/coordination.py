@@ -104,7 +104,7 @@ async def round_command(turn: Turn, args: str) -> None:
             turn.say(turn.t("round.which", names=names), is_error=True)
             return
     if not current:
-        turn.say(turn.t("round.none_to_close" if action == "close" else "round.none_open"))
+        turn.say(turn.t("round.none_to_close" if action == "close" else "round.none_open_coordinator"))
         return
     round_ = current[0]
     if action == "close":
@@ -163,7 +163,8 @@ async def invite(turn: Turn, args: str) -> None:
         role = Role.resident.value  # without an organisation, people join as residents
         orgs = await list_organisations(turn.session, partnership)
         org = next((o for o in orgs if o.kind == "residents"), None)
-    created = await create_invite(turn.session, partnership, organisation=org, role=role)
+    created = await create_invite(turn.session, partnership, organisation=org, role=role,
+                                  max_uses=1 if role == Role.coordinator.value else None)  # not to be forwarded
     shown_org = f", {org.name}" if org else ""
     turn.say(turn.t("invite.created", partnership=partnership.name, role=role, organisation=shown_org, code=created.code))
     if turn.event.deep_link:
