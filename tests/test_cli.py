@@ -51,7 +51,7 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     assert "slug: fjordbyen" in ok("partnership", "create", "Fjordbyen", "--k", "3")
     assert "Fjordbyen" in ok("partnership", "list")
     # Channel and group messages speak the partnership's language (nb unless set).
-    assert "language of channel and group messages: sv" in ok("partnership", "set", "fjordbyen", "--lang", "sv")
+    assert "language of channel and group messages: Svenska (sv)" in ok("partnership", "set", "fjordbyen", "--lang", "sv")
     assert "unknown language 'xx'" in fails("partnership", "set", "fjordbyen", "--lang", "xx")
     assert "language: en" in ok("partnership", "create", "Sandvik", "--lang", "en")
     ok("org", "add", "fjordbyen", "Fjordbyen kommune", "--kind", "municipality")
@@ -186,7 +186,7 @@ def test_every_language_is_offered_and_named_in_errors(env: str) -> None:
     assert f"--lang must be one of {listed}" in fails("paper", "p", "--lang", "xx")
     assert f"use one of {listed}" in fails("partnership", "create", "Q", "--lang", "xx")
     assert "language: so" in ok("partnership", "create", "R", "--lang", "so")
-    assert "language of channel and group messages: ti" in ok("partnership", "set", "p", "--lang", "ti")
+    assert "language of channel and group messages: ትግርኛ (ti)" in ok("partnership", "set", "p", "--lang", "ti")
 
 
 def test_invite_qr_without_a_bot_name_creates_nothing(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

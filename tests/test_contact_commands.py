@@ -60,14 +60,16 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     out = await kari.say("/set frequency daily")
     assert "unknown frequency 'daily'" in out
     out = await kari.say("/set checkin 3 09:30")
-    assert "check-in: 3 at 09:30" in out
+    assert "check-in: day 3 of the month at 09:30" in out
     out = await kari.say("/set quiet 21:00-07:30")
     assert "quiet hours: 21:00-07:30" in out
     assert "unknown time zone" in await kari.say("/set timezone Mars/Olympus")
     await kari.say("/set frequency quarterly", "/set summary fri 15:00")
     out = await kari.say("/schedule")
-    assert "contact frequency: quarterly" in out and "summary: fri 15:00" in out
+    assert "contact frequency: quarterly" in out and "summary: Friday at 15:00" in out
+    out = await kari.say("/lang nb", "/set frequency ukentlig")  # a coordinator reads and writes it in Norwegian
+    assert "kontaktfrekvens: ukentlig" in out and "oppsummering: fredag kl. 15:00" in out and "frequency" not in out
     async with db.session() as s:
         p = (await s.exec(select(Partnership))).one()
-    assert (p.contact_frequency, p.checkin_day, p.checkin_time, p.quiet_hours) == ("quarterly", "3", "09:30",
+    assert (p.contact_frequency, p.checkin_day, p.checkin_time, p.quiet_hours) == ("weekly", "3", "09:30",
                                                                                     "21:00-07:30")

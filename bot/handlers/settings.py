@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 from bot.handlers.coordination import coordinator_partnership
 from bot.turn import Turn
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, day_and_time, t
+from core.languages import LANGUAGE_NAMES
 from core.schedule import (
+    FREQUENCIES,
     QuietHours,
     ScheduleError,
     check_checkin_day,
@@ -22,6 +24,9 @@ from core.schedule import (
 from storage.contacts import reset_clocks
 from storage.models import Partnership, utcnow
 
+FREQUENCY_WORDS = {t(lang, f"schedule.{f}").lower(): f for f in FREQUENCIES for lang in LANGUAGES}
+"""What /set frequency accepts besides weekly / monthly / quarterly: those words in every language."""
+
 
 def apply_setting(partnership: Partnership, name: str, values: list[str]) -> bool:
     """Change one setting from words such as ``["checkin", "3", "09:30"]``; returns whether clocks must reset.
@@ -31,8 +36,9 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     if not values:
         raise ScheduleError(f"'{name}' needs a value")
     if name == "frequency":
-        interval(values[0].lower())
-        partnership.contact_frequency = values[0].lower()
+        frequency = FREQUENCY_WORDS.get(" ".join(values).lower(), values[0].lower())
+        interval(frequency)
+        partnership.contact_frequency = frequency
         return True
     if name == "checkin":
         partnership.checkin_day = check_checkin_day(values[0])
@@ -62,8 +68,8 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     return False
 
 
-def describe(partnership: Partnership, now: datetime) -> str:
-    """The partnership's rhythm and the next scheduled moments, in its time zone."""
+def describe(partnership: Partnership, now: datetime, lang: str = "en") -> str:
+    """The partnership's rhythm and the next scheduled moments, in its time zone and the reader's language."""
     tz = zone(partnership.timezone)
     year, month = month_key(now, tz)
     start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
@@ -72,16 +78,27 @@ def describe(partnership: Partnership, now: datetime) -> str:
         start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
     close = start + timedelta(days=partnership.checkin_window_days)
     summary = next_summary(now, partnership.summary_day, parse_clock(partnership.summary_time), tz)
-    local = "%Y-%m-%d %H:%M"
-    return "\n".join([
-        f"{partnership.name} ({partnership.slug}), {partnership.timezone}:",
-        f"• contact frequency: {partnership.contact_frequency}",
-        f"• check-in: {partnership.checkin_day} at {partnership.checkin_time}, open {partnership.checkin_window_days} days"
-        f" — next {start.astimezone(tz):{local}} to {close.astimezone(tz):{local}}",
-        f"• summary: {partnership.summary_day} {partnership.summary_time} — next {summary.astimezone(tz):{local}}",
-        f"• quiet hours: {partnership.quiet_hours}",
-        f"• language of channel and group messages: {partnership.lang}",
-    ])
+    day = partnership.checkin_day
+    return t(lang, "schedule.text", name=partnership.name, slug=partnership.slug, zone=partnership.timezone,
+             frequency=t(lang, f"schedule.{partnership.contact_frequency}"),
+             checkin_day=t(lang, "schedule.first_weekday") if day == "first-weekday" else
+             t(lang, "schedule.day_of_month", day=day),
+             checkin_time=partnership.checkin_time, days=partnership.checkin_window_days,
+             start=day_and_time(lang, start.astimezone(tz)), end=day_and_time(lang, close.astimezone(tz)),
+             summary_day=weekday_name(lang, partnership.summary_day), summary_time=partnership.summary_time,
+             summary=day_and_time(lang, summary.astimezone(tz)), quiet=partnership.quiet_hours,
+             language=f"{LANGUAGE_NAMES.get(partnership.lang, partnership.lang)} ({partnership.lang})")
+
+
+def weekday_name(lang: str, day: str) -> str:
+    """'mon' as readers of ``lang`` name the day ("mandag", "Monday"), by Babel."""
+    from babel.dates import get_day_names
+
+    index = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
+    try:
+        return str(get_day_names("wide", locale=lang)[index])
+    except (ValueError, LookupError):
+        return day
 
 
 async def set_command(turn: Turn, args: str) -> None:
@@ -101,14 +118,14 @@ async def set_command(turn: Turn, args: str) -> None:
     turn.session.add(partnership)
     if reset:
         await reset_clocks(turn.session, partnership)
-    turn.say(turn.t("settings.done", schedule=describe(partnership, utcnow())))
+    turn.say(turn.t("settings.done", schedule=describe(partnership, utcnow(), turn.lang)))
 
 
 async def schedule(turn: Turn, args: str) -> None:
     """``/schedule``: the partnership's rhythm and what comes next."""
     partnership = await coordinator_partnership(turn)
     if partnership is not None:
-        turn.say(describe(partnership, utcnow()))
+        turn.say(describe(partnership, utcnow(), turn.lang))
 
 
 async def text_only(turn: Turn, args: str) -> None:
