@@ -334,3 +334,15 @@ async def test_group_activity_counts_as_contact_without_storing_text(fake, runti
     await db.close()
     assert len(rows) == 1 and rows[0].organisation_id == world.orgs["C"] and rows[0].source == "channel"
     assert not texts(fake, PARTNERS)  # the bot stays quiet in the group
+
+
+def test_the_schedule_shows_the_check_in_that_will_really_open() -> None:
+    from datetime import UTC, datetime
+
+    from bot.handlers.settings import describe
+    from storage.models import Partnership
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # December's check-in window (from the 1st) is still open
+    new = describe(Partnership(name="Ny", slug="ny", created_at=now), now)
+    assert "next Jan " in new and "Dec 1" not in new  # created after it began: the scheduler skips it, so does this
+    assert "next Dec 1 " in describe(Partnership(name="Eldre", slug="eldre", created_at=datetime(2026, 1, 5, tzinfo=UTC)), now)

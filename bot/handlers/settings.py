@@ -73,7 +73,7 @@ def describe(partnership: Partnership, now: datetime, lang: str = "en") -> str:
     tz = zone(partnership.timezone)
     year, month = month_key(now, tz)
     start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
-    if start + timedelta(days=partnership.checkin_window_days) <= now:
+    if start + timedelta(days=partnership.checkin_window_days) <= now or start < partnership.created_at:  # as the scheduler
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
     close = start + timedelta(days=partnership.checkin_window_days)
