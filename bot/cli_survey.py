@@ -79,7 +79,8 @@ def export(
                f"({r.instrument_id} v{r.instrument_version}, {result.respondents} responses).")
     if microdata:
         if result.microdata is None:
-            typer.echo("No microdata: no respondent of this round gave research consent.")
+            typer.echo("No microdata: only the partner survey asks for research consent." if r.instrument_id != "survey"
+                       else "No microdata: no respondent of this round gave research consent.")
         else:
             (folder / "microdata.csv").write_text(result.microdata, encoding="utf-8")
             typer.echo(f"Wrote {folder / 'microdata.csv'}: {result.consented} of {result.respondents} respondents "

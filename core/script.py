@@ -8,6 +8,7 @@ fonts (SIL Open Font License, ``core/fonts/OFL.txt``) cover Arabic and Ethiopic
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def use_fonts() -> None:
 
         for path in sorted(FONT_DIR.glob("*.ttf")):
             font_manager.fontManager.addfont(str(path))
+        # Headings are bold; a script whose font has no bold (Ge'ez) is drawn in its regular weight, as intended.
+        logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
         matplotlib.rcParams["font.family"] = FAMILIES  # a list: each glyph from the first font that has it
         _done = True
 

@@ -124,6 +124,14 @@ def test_bar_values_are_written_with_the_readers_decimal_separator(lang: str, sh
     assert [text.get_text() for text in bar_figure(spec).axes[0].texts] == [shown]
 
 
+def test_a_tigrinya_heading_is_drawn_without_font_noise_on_the_console(capsys, caplog) -> None:
+    from core.bar_charts import render_bars
+
+    spec = BarSpec("ሽርክና", (BarRow("ምትእምማን", heading=True), BarRow("ርክብ", (3.5,))), ("ኩሉ",), 1, 5, ".")
+    assert render_bars(spec).startswith(b"\x89PNG")
+    assert "findfont" not in capsys.readouterr().err + caplog.text
+
+
 def test_the_barrier_scale_offers_tens_a_typed_number_and_skip() -> None:
     position = next(i for i, item in enumerate(SURVEY.items) if item.id == "q70")
     state = flow.FlowState(position=position)
