@@ -55,7 +55,7 @@ def test_bad_inputs_reprompt_and_change_nothing() -> None:
         ("11", "11 is outside the scale"),
         ("0", "0 is outside the scale"),
         ("seven", "That wasn't a number"),
-        ("7.5", "That wasn't a number"),
+        ("7.5", "Please answer with a whole number from 1 to 10"),  # a number, just not a whole one
         ("", "I didn't get an answer"),
         ("x" * 10_000, "That wasn't a number"),
     ]:
