@@ -48,6 +48,9 @@ async def make_report(session: AsyncSession, partnership: Partnership, lang: str
     previous = published.previous
     compared = await publishing.previous_round(session, published.round) if previous else None
     if compare is not None:
+        if compare.id == published.round.id or compare.instrument_id != published.round.instrument_id:
+            raise ValueError(f"compare '{published.round.title}' with another round of the same instrument "
+                             f"({published.round.instrument_id}), not with '{compare.title}' ({compare.instrument_id})")
         earlier = await publishing.of_round(session, compare)
         previous, compared = (earlier.snapshot, compare) if earlier else (None, None)
     sections = await asyncio.to_thread(_samson_sections, published, previous, lang, partnership.name)

@@ -261,6 +261,8 @@ def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Pat
     assert "Closed round 'Undersøkelse'" in ok("round", "close", "fjordbyen", "survey")  # as the README writes it
     assert "Report: deep/er/r.pdf" in ok("report", "fjordbyen", "--round", "survey", "--out", "deep/er/r.pdf")  # folder made
     assert (tmp_path / "deep" / "er" / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert "with another round of the same instrument" in fails("report", "fjordbyen", "--round", "survey", "--compare",
+                                                                "survey")
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone:secret@127.0.0.1:1/nowhere")
     result = runner.invoke(app, ["partnership", "list"])
