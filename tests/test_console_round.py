@@ -6,7 +6,8 @@ from PIL import Image
 from sqlmodel import func, select
 
 from bot.events import Event, EventKind
-from storage.models import ActionIdea, Answer, Invite, Membership, Response
+from storage.models import ActionIdea, Answer, Invite, Membership, Response, Round
+from storage.rounds import participation
 from tests.conftest import close_as_coordinator, full_answers, join
 
 
@@ -240,3 +241,9 @@ async def test_round_status_names_who_completed_by_organisation(core, user, seed
     assert "Øst kommune: 1 of 1 completed, 0 in progress – ola" in out
     assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress – —" in out
     assert "✓" not in out and "0/0" not in out
+    await koord.say("/round close")
+    await join(user("nils"), seed.codes["gronn"])  # joins after the close
+    async with core.db.session() as s:
+        closed = await s.get(Round, seed.round_id)
+        counted = {org.organisation: org.members for org in await participation(s, closed)}
+    assert counted["Grønn Vekst AS"] == 1  # as it stood at the close: nils was not expected to answer it
