@@ -16,7 +16,25 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ScheduleError(ValueError):
-    """A schedule setting that cannot be used, with a message saying what is accepted."""
+    """A schedule setting that cannot be used, with a message saying what is accepted.
+
+    ``key`` names that message in ``core/locales``; ``str()`` gives it in English (for the CLI),
+    ``text(lang)`` in the reader's language.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        from core.i18n import t
+
+        return t(lang, self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 def zone(name: str) -> ZoneInfo:
@@ -24,7 +42,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"unknown time zone '{name}': use a name like Europe/Oslo or Europe/Stockholm") from None
+        raise ScheduleError("schedule.err.zone", value=name) from None
 
 
 def parse_clock(value: str) -> time:
@@ -32,17 +50,17 @@ def parse_clock(value: str) -> time:
     text = value.strip().replace(".", ":")
     hours, _, minutes = text.partition(":")
     if not hours.isdigit() or (minutes and not minutes.isdigit()):
-        raise ScheduleError(f"'{value}' is not a time of day: use HH:MM, e.g. 10:00")
+        raise ScheduleError("schedule.err.clock", value=value)
     h, m = int(hours), int(minutes or 0)
     if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise ScheduleError(f"'{value}' is not a time of day: use HH:MM, e.g. 10:00")
+        raise ScheduleError("schedule.err.clock", value=value)
     return time(h, m)
 
 
 def interval(frequency: str) -> timedelta:
     """The contact interval for weekly / monthly / quarterly."""
     if frequency not in FREQUENCIES:
-        raise ScheduleError(f"unknown frequency '{frequency}': use weekly, monthly or quarterly")
+        raise ScheduleError("schedule.err.frequency", value=frequency)
     return timedelta(days=FREQUENCIES[frequency])
 
 
@@ -51,14 +69,14 @@ def check_checkin_day(value: str) -> str:
     value = value.strip().lower()
     if value == "first-weekday" or (value.isdigit() and 1 <= int(value) <= 28):
         return value
-    raise ScheduleError(f"'{value}' is not a check-in day: use first-weekday or a day of the month 1–28")
+    raise ScheduleError("schedule.err.checkin_day", value=value)
 
 
 def check_weekday(value: str) -> str:
     """mon … sun."""
     day = value.strip().lower()[:3]
     if day not in WEEKDAYS:
-        raise ScheduleError(f"'{value}' is not a weekday: use mon, tue, wed, thu, fri, sat or sun")
+        raise ScheduleError("schedule.err.weekday", value=value)
     return day
 
 
@@ -110,7 +128,7 @@ class QuietHours:
             return cls(time(0), time(0))
         start, sep, end = value.replace("–", "-").partition("-")
         if not sep:
-            raise ScheduleError(f"'{value}' is not a window: use HH:MM-HH:MM, e.g. 20:00-08:00, or off")
+            raise ScheduleError("schedule.err.quiet", value=value)
         return cls(parse_clock(start), parse_clock(end))
 
     def __str__(self) -> str:
@@ -142,7 +160,7 @@ def parse_duration(value: str) -> timedelta:
     units = {"h": 1 / 24, "d": 1, "w": 7, "m": 30}
     if len(text) >= 2 and text[:-1].isdigit() and text[-1] in units and int(text[:-1]) > 0:
         return timedelta(days=int(text[:-1]) * units[text[-1]])
-    raise ScheduleError(f"'{value}' is not a duration: use e.g. 3d, 2w or 1m")
+    raise ScheduleError("schedule.err.duration", value=value)
 
 
 def _date(text: str) -> date | None:
@@ -164,9 +182,9 @@ def parse_day(value: str, today: date) -> date:
         return today - timedelta(days=1)
     day = _date(text)
     if day is None:
-        raise ScheduleError(f"'{value}' is not a date: use YYYY-MM-DD (e.g. 2027-02-01), today or yesterday")
+        raise ScheduleError("schedule.err.date", value=value)
     if day > today:
-        raise ScheduleError(f"{day.isoformat()} is in the future: contact can only be recorded once it has happened")
+        raise ScheduleError("schedule.err.future", day=day.isoformat())
     return day
 
 
@@ -178,7 +196,7 @@ def parse_due(value: str, today: date) -> date:
         try:
             day = today + parse_duration(text)
         except ScheduleError:
-            raise ScheduleError(f"'{value}' is not a date: use YYYY-MM-DD (e.g. 2027-03-01), or 2w or 1m from today") from None
+            raise ScheduleError("schedule.err.due_date", value=value) from None
     if day < today:
-        raise ScheduleError(f"{day.isoformat()} has passed: a due date is today or later")
+        raise ScheduleError("schedule.err.passed", day=day.isoformat())
     return day

@@ -44,6 +44,8 @@ async def test_an_idea_is_agreed_followed_up_when_overdue_and_done(core, db: Dat
     assert "Only coordinators" in await kari.say(f"/action agree {number} Grønn Vekst AS 2w 2")
 
     assert "not a date" in await coordinator.say(f"/action agree {number} Grønn Vekst AS soon")
+    out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2025-01-01 2")  # about the date, not the "2"
+    assert "2025-01-01 has passed: a due date is today or later" in out and "'2'" not in out
     assert "No organisation" in await coordinator.say(f"/action agree {number} Nobody AS 2w")
     out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w 2")
     assert f"Action #{number} is agreed" in out

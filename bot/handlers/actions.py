@@ -66,8 +66,9 @@ async def _agree(turn: Turn, words: list[str]) -> None:
             continue
         try:
             due = parse_due(words[at], today)
-        except ScheduleError as exc:
-            problem = problem or str(exc)
+        except ScheduleError as exc:  # the error about the word that looks most like a date is the one to show
+            if not problem or any(sep in words[at] for sep in "-./"):
+                problem = exc.text(turn.lang)
             continue
         serves = None
         if at + 1 < len(words):

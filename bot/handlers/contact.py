@@ -43,7 +43,7 @@ async def contact(turn: Turn, args: str) -> None:
         try:
             day = parse_day(words[-1], today)
         except ScheduleError as exc:
-            turn.say(turn.t("contact.bad_date", problem=str(exc)), is_error=True)
+            turn.say(turn.t("contact.bad_date", problem=exc.text(turn.lang)), is_error=True)
             return
         words.pop()
     if len(words) < 2:

@@ -34,7 +34,7 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     Raises ``ScheduleError`` with a clear message for bad input.
     """
     if not values:
-        raise ScheduleError(f"'{name}' needs a value")
+        raise ScheduleError("settings.err.needs_value", name=name)
     if name == "frequency":
         frequency = FREQUENCY_WORDS.get(" ".join(values).lower(), values[0].lower())
         interval(frequency)
@@ -46,7 +46,7 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
             partnership.checkin_time = f"{parse_clock(values[1]):%H:%M}"
     elif name == "window":
         if not values[0].isdigit() or not 1 <= int(values[0]) <= 28:
-            raise ScheduleError("the check-in window is a number of days from 1 to 28")
+            raise ScheduleError("settings.err.window")
         partnership.checkin_window_days = int(values[0])
     elif name == "summary":
         partnership.summary_day = check_weekday(values[0])
@@ -60,11 +60,10 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     elif name in ("language", "lang"):
         lang = values[0].lower()
         if lang not in LANGUAGES:
-            raise ScheduleError(f"unknown language '{values[0]}': use one of {', '.join(LANGUAGES)}")
+            raise ScheduleError("settings.err.language", value=values[0], languages=", ".join(LANGUAGES))
         partnership.lang = lang
     else:
-        raise ScheduleError(
-            f"unknown setting '{name}': use frequency, checkin, window, summary, quiet, timezone or language")
+        raise ScheduleError("settings.err.unknown", name=name)
     return False
 
 
@@ -113,7 +112,7 @@ async def set_command(turn: Turn, args: str) -> None:
     try:
         reset = apply_setting(partnership, words[0].lower(), words[1:])
     except ScheduleError as exc:
-        turn.say(turn.t("settings.error", problem=str(exc)) + "\n" + turn.t("settings.usage"), is_error=True)
+        turn.say(turn.t("settings.error", problem=exc.text(turn.lang)) + "\n" + turn.t("settings.usage"), is_error=True)
         return
     turn.session.add(partnership)
     if reset:
