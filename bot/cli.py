@@ -94,7 +94,8 @@ def partnership_create(
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from core.i18n import LANGUAGES
-    from storage.partnerships import create_partnership
+    from storage.models import Partnership
+    from storage.partnerships import create_partnership, list_partnerships
 
     try:
         ZoneInfo(timezone)
@@ -104,8 +105,19 @@ def partnership_create(
     if lang not in LANGUAGES:
         typer.secho(f"Error: unknown language '{lang}': use one of {', '.join(LANGUAGES)}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
-    p = _run(lambda s: create_partnership(s, name, k=k, timezone=timezone, lang=lang))
+    async def work(s: AsyncSession) -> Partnership:
+        same = [p for p in await list_partnerships(s) if p.name.casefold() == name.strip().casefold()]
+        if same:
+            raise ValueError(f"a partnership named '{same[0].name}' already exists (slug: {same[0].slug}); "
+                             f"use it, or pick another name")
+        return await create_partnership(s, name.strip(), k=k, timezone=timezone, lang=lang)
+
+    p = _run(work)
     typer.echo(f"Created partnership '{p.name}' (slug: {p.slug}, id: {p.id}, k={p.k_threshold}, language: {p.lang}).")
+    if p.k_threshold < 3:
+        typer.secho(f"Warning: with k={p.k_threshold}, a group result can show what {p.k_threshold} person"
+                    f"{'' if p.k_threshold == 1 else 's'} answered; 3 or more keeps answers anonymous.",
+                    fg=typer.colors.YELLOW, err=True)
 
 
 @partnership_app.command("list")

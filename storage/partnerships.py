@@ -31,6 +31,8 @@ async def create_partnership(
     session: AsyncSession, name: str, *, k: int = 3, timezone: str = "Europe/Oslo", lang: str = "nb"
 ) -> Partnership:
     """Create a partnership with a unique slug."""
+    if not name.strip():
+        raise ValueError("a partnership needs a name")
     base = slugify(name)
     slug, n = base, 1
     while (await session.exec(select(Partnership).where(Partnership.slug == slug))).first():
@@ -51,7 +53,8 @@ async def get_partnership(session: AsyncSession, ref: str | int) -> Partnership:
         query = query.where(Partnership.slug == str(ref))
     found = (await session.exec(query)).first()
     if found is None:
-        raise NotFound(f"no partnership '{ref}'")
+        known = ", ".join(p.slug for p in await list_partnerships(session)) or "none yet"
+        raise NotFound(f"no partnership '{ref}' (known: {known}; give the slug or the id)")
     return found
 
 

@@ -247,6 +247,10 @@ def test_the_local_chat_continues_at_an_unanswered_language_question(env: str, m
 
 def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ok("partnership", "create", "Fjordbyen")
+    assert "already exists (slug: fjordbyen)" in fails("partnership", "create", "fjordbyen")  # not a silent fjordbyen-2
+    assert "a partnership needs a name" in fails("partnership", "create", " ")
+    assert "no partnership 'fjordby' (known: fjordbyen" in fails("org", "list", "fjordby")
+    assert "Warning: with k=1" in runner.invoke(app, ["partnership", "create", "Liten", "--k", "1"]).output
     ok("org", "add", "fjordbyen", "Kafé Samvirke", "--kind", "social_enterprise")
     out = fails("org", "add", "fjordbyen", "kafé samvirke", "--kind", "ngo")
     assert "'kafé samvirke' is already an organisation of fjordbyen" in out and "Traceback" not in out
