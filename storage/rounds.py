@@ -300,6 +300,15 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
     return result
 
 
+async def unfinished_count(session: AsyncSession, round_ids: list[int], *, but: int | None = None) -> int:
+    """How many responses to these rounds are started and not finished (not counting person ``but``)."""
+    query = select(func.count()).select_from(Response).where(
+        col(Response.round_id).in_(round_ids), col(Response.completed_at).is_(None))
+    if but is not None:
+        query = query.where(Response.person_id != but)
+    return (await session.exec(query)).one()
+
+
 async def completed_answers(session: AsyncSession, round_: Round) -> list[tuple[int, dict[str, FlowAnswer], str]]:
     """Each completed response's id, answers and organisation kind, for aggregation."""
     rows = (

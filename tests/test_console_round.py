@@ -241,7 +241,10 @@ async def test_round_status_names_who_completed_by_organisation(core, user, seed
     assert "Øst kommune: 1 of 1 completed, 0 in progress – ola" in out
     assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress – —" in out
     assert "✓" not in out and "0/0" not in out
-    await koord.say("/round close")
+    out = await koord.say("/round close")  # kari is still answering: asked first, with a button to close now
+    assert "Answers still in progress in \"Vår\": 1. Closing now leaves them unfinished" in out
+    assert "a) Close now   b) Who is answering?" in out
+    assert "is closed" in await koord.say("a")
     await join(user("nils"), seed.codes["gronn"])  # joins after the close
     async with core.db.session() as s:
         closed = await s.get(Round, seed.round_id)

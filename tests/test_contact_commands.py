@@ -71,7 +71,8 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     assert "kontaktfrekvens: ukentlig" in out and "oppsummering: fredag kl. 15:00" in out and "frequency" not in out
     out = await kari.say("/set frequency daglig")  # a mistake is explained in Norwegian too
     assert "Det gikk ikke: ukjent frekvens «daglig»: bruk ukentlig, månedlig eller kvartalsvis" in out
-    await kari.say("/round close")
+    assert "Avslutte likevel?" in await kari.say("/round close")  # ada is still answering
+    assert "er avsluttet" in await kari.say("/round close nå")
     assert "Åpne en med /round open TITTEL" in await kari.say("/round status")  # not "you will be told when …"
     async with db.session() as s:
         p = (await s.exec(select(Partnership))).one()

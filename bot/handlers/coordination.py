@@ -10,7 +10,7 @@ import re
 from sqlmodel import select
 
 from bot import publishing, reports, round_lifecycle
-from bot.events import Audience
+from bot.events import Audience, Choice
 from bot.invitations import invite_members
 from bot.turn import Turn
 from core.i18n import t
@@ -21,7 +21,7 @@ from storage.channels import bind_channel, binding_of, bindings
 from storage.models import Membership, Partnership, Role, Round, utcnow
 from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
 from storage.people import membership_in, resolve_identity
-from storage.rounds import RoundError, companions, count_completed, open_rounds, participation
+from storage.rounds import RoundError, companions, count_completed, open_rounds, participation, unfinished_count
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -67,8 +67,18 @@ async def bind(turn: Turn, args: str) -> None:
              audience=Audience.CHAT)
 
 
+CLOSE_NOW = {"now", "nå", "nu"}
+"""``/round close now``: close although some answers are still in progress."""
+
+
+async def _in_progress(turn: Turn, round_: Round) -> int:
+    """How many others' answers to the round (and its residents' companion) are started but not finished."""
+    rounds = [round_, *await companions(turn.session, round_)]
+    return await unfinished_count(turn.session, [r.id for r in rounds], but=turn.person.id)  # type: ignore[misc]
+
+
 async def round_command(turn: Turn, args: str) -> None:
-    """``/round open [samson|survey] [all|partners|residents] [title]``, ``/round close [survey]``,
+    """``/round open [samson|survey] [all|partners|residents] [title]``, ``/round close [survey] [now]``,
     ``/round publish [survey]``, ``/round status [survey]``."""
     action, _, rest = args.strip().partition(" ")
     action = action.lower()
@@ -108,6 +118,12 @@ async def round_command(turn: Turn, args: str) -> None:
         return
     round_ = current[0]
     if action == "close":
+        if rest.strip().lower() not in CLOSE_NOW and (started := await _in_progress(turn, round_)):
+            named = f" {round_.instrument_id}"
+            turn.say(turn.t("round.close_confirm", title=round_.title, n=started),
+                     (Choice(f"/round close{named} now", turn.t("round.close_anyway")),
+                      Choice(f"/round status{named}", turn.t("round.see_status"))))
+            return
         closed = await round_lifecycle.close(turn.session, partnership, round_)
         turn.outbox_written = turn.outbox_written or closed.messages > 0
         turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=closed.completed))
