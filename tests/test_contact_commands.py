@@ -69,6 +69,9 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     assert "contact frequency: quarterly" in out and "summary: Friday at 15:00" in out
     out = await kari.say("/lang nb", "/set frequency ukentlig")  # a coordinator reads and writes it in Norwegian
     assert "kontaktfrekvens: ukentlig" in out and "oppsummering: fredag kl. 15:00" in out and "frequency" not in out
+    assert "ikke et klokkeslett" in await kari.say("/set summary wed 99:99", "/set checkin 5 25:00")
+    out = await kari.say("/schedule")  # a rejected setting changes nothing, not even its valid half
+    assert "oppsummering: fredag kl. 15:00" in out and "den 3. i måneden kl. 09:30" in out
     out = await kari.say("/set frequency daglig")  # a mistake is explained in Norwegian too
     assert "Det gikk ikke: ukjent frekvens «daglig»: bruk ukentlig, månedlig eller kvartalsvis" in out
     assert "Avslutte likevel?" in await kari.say("/round close")  # ada is still answering

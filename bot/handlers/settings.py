@@ -36,22 +36,22 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     if not values:
         raise ScheduleError("settings.err.needs_value", name=name)
     if name == "frequency":
-        frequency = FREQUENCY_WORDS.get(" ".join(values).lower(), values[0].lower())
+        frequency = FREQUENCY_WORDS.get(" ".join(values).lower().replace("\u064b", ""), values[0].lower())  # ً is optional
         interval(frequency)
         partnership.contact_frequency = frequency
         return True
-    if name == "checkin":
-        partnership.checkin_day = check_checkin_day(values[0])
-        if len(values) > 1:
-            partnership.checkin_time = f"{parse_clock(values[1]):%H:%M}"
+    if name == "checkin":  # both checked before either is set: a rejected setting changes nothing
+        day = check_checkin_day(values[0])
+        clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.checkin_time
+        partnership.checkin_day, partnership.checkin_time = day, clock
     elif name == "window":
         if not values[0].isdigit() or not 1 <= int(values[0]) <= 28:
             raise ScheduleError("settings.err.window")
         partnership.checkin_window_days = int(values[0])
     elif name == "summary":
-        partnership.summary_day = check_weekday(values[0])
-        if len(values) > 1:
-            partnership.summary_time = f"{parse_clock(values[1]):%H:%M}"
+        weekday = check_weekday(values[0])
+        clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.summary_time
+        partnership.summary_day, partnership.summary_time = weekday, clock
     elif name == "quiet":
         partnership.quiet_hours = str(QuietHours.parse(" ".join(values)))
     elif name in ("timezone", "tz"):
