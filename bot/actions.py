@@ -167,6 +167,9 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     action = await _entry(session, partnership, number)
     if action.status != ActionStatus.proposed.value:
         raise ActionError("action.already_agreed", number=number)
+    if all(shown.number != number for shown in await visible(session, partnership, coordinator=True,
+                                                         statuses=(ActionStatus.proposed.value,))):
+        raise ActionError("action.unknown", number=number)  # an idea still held back (too few shared yet) stays hidden
     try:
         org = await get_organisation(session, partnership, organisation)
     except NotFound:

@@ -98,6 +98,12 @@ async def test_ideas_after_statements_keep_their_authors_choice(core, db: Databa
         entry = await s.get(Action, number)
         assert entry.serves == load_instrument("samson").fields[0].id  # type: ignore[union-attr]  # the idea's field
     assert "Bytt på å lede møtene" in await ola.say("/actions")  # agreed: the partnership's, without a name
+    async with db.session() as s:
+        hidden = (await s.exec(select(Action).where(Action.text == "Felles kalender"))).one().id
+    out = await coordinator.say(f"/action agree {hidden} Øst kommune 1m")  # held back: it cannot be made public
+    assert f"no idea or action #{hidden}" in out.lower() or f"#{hidden}" in out and "Agreed" not in out
+    async with db.session() as s:
+        assert (await s.get(Action, hidden)).status == "proposed"  # type: ignore[union-attr]
 
 
 async def test_a_change_from_an_older_view_is_refused_and_erasure_keeps_agreed_actions(
