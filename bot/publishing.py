@@ -102,15 +102,23 @@ async def latest(session: AsyncSession, partnership: Partnership, instrument_id:
     """The newest round's published result, with the round before it (if that was published) to compare.
 
     Within a round, the publication that shows the most: a later one whose figures the
-    gate had to withhold (they would have revealed a few answers) does not hide it.
+    gate had to withhold (they would have revealed a few answers) does not hide it. Likewise
+    a round that could show nothing does not hide the round before it.
     """
-    found = await publications.latest_published_round(session, partnership.id, instrument_id)  # type: ignore[arg-type]
-    if found is None:
-        return None
-    round_ = found[0]
-    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
-    assert publication is not None
-    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
+    newest: Published | None = None
+    before: int | None = None
+    # A round whose figures were all withheld (closed with too few answers) leaves the earlier result standing.
+    while found := await publications.latest_published_round(session, partnership.id, instrument_id,  # type: ignore[arg-type]
+                                                             before_number=before):
+        round_ = found[0]
+        publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
+        assert publication is not None
+        published = Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
+        if published.snapshot.any_shown or (published.companion and published.companion.snapshot.any_shown):
+            return published
+        newest = newest or published
+        before = round_.number
+    return newest
 
 
 async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> Published | None:

@@ -44,6 +44,10 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
     async with db.session() as s:
         completed = (await s.exec(select(func.count()).select_from(Response).where(Response.completed_at.is_not(None)))).one()
         assert completed == 3
+    koordinator = user("koordinator")  # a round closed with no answers leaves the earlier result standing
+    await koordinator.say("/round open Høst")
+    assert "Any earlier published result still stands" in await koordinator.say("/round close")
+    assert "Group profile over 3 responses" in await anna.say("/group")
 
 
 async def test_action_idea_back_and_results(user, seed, db) -> None:
