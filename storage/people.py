@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +20,7 @@ from storage.models import (
     Partnership,
     Person,
     Response,
+    Role,
     Round,
 )
 
@@ -173,3 +174,17 @@ async def assisted_named(session: AsyncSession, user_prefix: str, partnership_id
         .order_by(col(Person.id))
     )
     return [(i, p) for i, p in (await session.exec(query)).all() if p.display_name.casefold() == name.casefold()]
+
+
+async def sole_coordinator_of(session: AsyncSession, person_id: int) -> list[Partnership]:
+    """The partnerships in which this person is the only coordinator."""
+    mine = (await session.exec(select(Membership.partnership_id).where(
+        Membership.person_id == person_id, Membership.role == Role.coordinator.value))).all()
+    alone = []
+    for partnership_id in mine:
+        count = (await session.exec(select(func.count()).select_from(Membership).where(
+            Membership.partnership_id == partnership_id, Membership.role == Role.coordinator.value))).one()
+        partnership = await session.get(Partnership, partnership_id)
+        if count == 1 and partnership is not None:
+            alone.append(partnership)
+    return alone

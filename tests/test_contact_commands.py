@@ -77,6 +77,9 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     assert "Avslutte likevel?" in await kari.say("/round close")  # ada is still answering
     assert "er avsluttet" in await kari.say("/round close nå")
     assert "Åpne en med /round open TITTEL" in await kari.say("/round status")  # not "you will be told when …"
+    out = await kari.say("/erase")  # the only coordinator is told what erasing would leave behind
+    assert "Du er den eneste koordinatoren for «Bydel Øst»" in out and "/invite coordinator" in out
+    assert "eneste koordinatoren" not in await ada.say("/erase")
     async with db.session() as s:
         p = (await s.exec(select(Partnership))).one()
     assert (p.contact_frequency, p.checkin_day, p.checkin_time, p.quiet_hours) == ("weekly", "3", "09:30",

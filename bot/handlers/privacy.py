@@ -8,7 +8,7 @@ from bot.erasure import erase as erase_person
 from bot.events import Choice
 from bot.turn import Turn
 from core.i18n import answer_words
-from storage.people import export_person
+from storage.people import export_person, sole_coordinator_of
 
 CONFIRM = {"confirm"} | answer_words("yes")
 KEEP = {"keep"} | answer_words("no")
@@ -40,6 +40,9 @@ async def erase(turn: Turn, args: str) -> None:
     if answer not in CONFIRM:
         buttons = (Choice("/erase confirm", "🗑 " + turn.t("word.yes").capitalize()),
                    Choice("/erase keep", turn.t("choice.cancel")))
-        turn.say(turn.t("erase.confirm", yes=turn.t("word.yes")), buttons)
+        text = turn.t("erase.confirm", yes=turn.t("word.yes"))
+        for partnership in await sole_coordinator_of(turn.session, turn.person.id):  # type: ignore[arg-type]
+            text += "\n" + turn.t("erase.last_coordinator", partnership=partnership.name)
+        turn.say(text, buttons)
         return
     await erase_person(turn)
