@@ -434,7 +434,7 @@ def results(
         if instrument == "samson":  # the partners' round, or a round for the residents alone if that is newer
             published = await publishing.latest_scorecard(s, p)
         else:
-            published = await publishing.latest(s, p, instrument)
+            published = await publishing.standing(s, p, instrument)
         if published is not None and compare:
             published = await publishing.compared_with(s, published, await get_round(s, p, compare))
         return None if published is None else await publishing.result_replies(p, published, language)

@@ -102,31 +102,43 @@ async def latest(session: AsyncSession, partnership: Partnership, instrument_id:
     """The newest round's published result, with the round before it (if that was published) to compare.
 
     Within a round, the publication that shows the most: a later one whose figures the
-    gate had to withhold (they would have revealed a few answers) does not hide it. Likewise
-    a round that could show nothing does not hide the round before it.
+    gate had to withhold (they would have revealed a few answers) does not hide it.
     """
-    newest: Published | None = None
-    before: int | None = None
-    # A round whose figures were all withheld (closed with too few answers) leaves the earlier result standing.
-    while found := await publications.latest_published_round(session, partnership.id, instrument_id,  # type: ignore[arg-type]
-                                                             before_number=before):
-        round_ = found[0]
-        publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
-        assert publication is not None
-        published = Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
-        if published.snapshot.any_shown or (published.companion and published.companion.snapshot.any_shown):
-            return published
-        newest = newest or published
-        before = round_.number
-    return newest
+    return await _newest(session, partnership, instrument_id, None)
+
+
+async def standing(session: AsyncSession, partnership: Partnership, instrument_id: str = "samson") -> Published | None:
+    """The result that stands, as members see it: the newest round that may show something (a round closed
+    with too few answers leaves the one before it standing); else the newest round, to say why."""
+    newest = await _newest(session, partnership, instrument_id, None)
+    found = newest
+    while found is not None and not _shows(found):
+        found = await _newest(session, partnership, instrument_id, found.round.number)
+    return found or newest
+
+
+def _shows(published: Published) -> bool:
+    return published.snapshot.any_shown or bool(published.companion and published.companion.snapshot.any_shown)
+
+
+async def _newest(session: AsyncSession, partnership: Partnership, instrument_id: str,
+                  before: int | None) -> Published | None:
+    found = await publications.latest_published_round(session, partnership.id, instrument_id,  # type: ignore[arg-type]
+                                                      before_number=before)
+    if found is None:
+        return None
+    round_ = found[0]
+    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
+    assert publication is not None
+    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
 
 
 async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> Published | None:
-    """The newest published SAMSON result: the partners' round (with its residents' companion), or a round
+    """The standing SAMSON result (see ``standing``): the partners' round (with its residents' companion), or a round
     opened for the residents alone, whichever was published last."""
-    partners = await latest(session, partnership, "samson")
+    partners = await standing(session, partnership, "samson")
     residents_id = load_instrument("samson").for_residents
-    residents = await latest(session, partnership, residents_id) if residents_id else None
+    residents = await standing(session, partnership, residents_id) if residents_id else None
     if residents is None or residents.round.parent_round_id is not None:
         return partners
     if partners is None or residents.publication.published_at > partners.publication.published_at:

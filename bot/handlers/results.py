@@ -70,7 +70,7 @@ async def group(turn: Turn, args: str) -> None:
         return
     partnership, audience = found
     if instrument == "survey":
-        published = await publishing.latest(turn.session, partnership, instrument)
+        published = await publishing.standing(turn.session, partnership, instrument)
     else:
         published = await publishing.latest_scorecard(turn.session, partnership)
     pending = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
