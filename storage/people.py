@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +14,7 @@ from storage.models import (
     ActionStatus,
     Answer,
     Contact,
+    DialogueSession,
     Identity,
     Invite,
     Membership,
@@ -73,32 +76,63 @@ async def membership_in(session: AsyncSession, person_id: int, partnership_id: i
     return (await session.exec(query)).first()
 
 
+def _when(moment: datetime | date | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 async def export_person(session: AsyncSession, person: Person) -> dict:
-    """Everything stored about a person, as plain data."""
+    """Everything stored about a person, as plain data (item and instrument ids, not their texts)."""
     identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
+    partnerships = {p.id: p.name for p in (await session.exec(select(Partnership))).all()}
+    organisations = {o.id: o.name for o in (await session.exec(select(Organisation))).all()}
     result: dict = {
-        "person": {"name": person.display_name, "language": person.lang,
-                   "consent_at": person.consent_at.isoformat() if person.consent_at else None},
+        "person": {"name": person.display_name, "language": person.lang, "timezone": person.timezone,
+                   "consent_at": _when(person.consent_at), "joined_at": _when(person.created_at),
+                   "snoozed_until": _when(person.snoozed_until), "text_only": person.text_only,
+                   "reminders_off": person.reminders_off, "answers_entered_by_a_coordinator": person.assisted},
         "identities": [{"platform": i.platform, "workspace": i.workspace, "user": i.user_id} for i in identities],
-        "memberships": [],
+        "memberships": [{"partnership": p.name, "organisation": organisations.get(m.organisation_id), "role": m.role}
+                        for m, p in await memberships(session, person.id)],  # type: ignore[arg-type]
         "responses": [],
+        "actions": [],
+        "contacts": [],
+        "dialogues_started": [],
     }
-    for m, p in await memberships(session, person.id):  # type: ignore[arg-type]
-        org = await session.get(Organisation, m.organisation_id) if m.organisation_id else None
-        result["memberships"].append({"partnership": p.name, "organisation": org.name if org else None, "role": m.role})
-    rows = (
-        await session.exec(select(Response, Round).join(Round, Round.id == Response.round_id).where(
-            Response.person_id == person.id))
-    ).all()
+    rows = (await session.exec(select(Response, Round).join(Round, Round.id == Response.round_id).where(
+        Response.person_id == person.id).order_by(Response.id))).all()
     for response, round_ in rows:
-        answers = (await session.exec(select(Answer).where(Answer.response_id == response.id))).all()
-        ideas = (await session.exec(select(ActionIdea).where(ActionIdea.response_id == response.id))).all()
+        answers = (await session.exec(select(Answer).where(Answer.response_id == response.id).order_by(Answer.id))).all()
+        ideas = (await session.exec(select(ActionIdea).where(ActionIdea.response_id == response.id)
+                                    .order_by(ActionIdea.id))).all()
         result["responses"].append({
-            "round": round_.title,
-            "completed_at": response.completed_at.isoformat() if response.completed_at else None,
-            "answers": {a.item_id: a.number if a.number is not None else a.text for a in answers},
-            "action_ideas": {i.item_id: i.text for i in ideas},
+            "partnership": partnerships.get(round_.partnership_id), "round": round_.number, "title": round_.title,
+            "instrument": round_.instrument_id, "instrument_version": round_.instrument_version,
+            "organisation": organisations.get(response.organisation_id),
+            "started_at": _when(response.started_at), "completed_at": _when(response.completed_at),
+            "answers": [{"item": a.item_id, "answer": a.number if a.number is not None else a.text,
+                         "answered_at": _when(a.answered_at)} for a in answers],
+            "action_ideas": [{"item": i.item_id, "text": i.text, "shared": i.sharing or "coordinators",
+                              "created_at": _when(i.created_at)} for i in ideas],
         })
+    actions = (await session.exec(select(Action).where(or_(Action.author_id == person.id,
+                                                           Action.owner_person_id == person.id)).order_by(Action.id))).all()
+    for action in actions:
+        result["actions"].append({
+            "number": action.id, "partnership": partnerships.get(action.partnership_id), "text": action.text,
+            "you_are": "author" if action.author_id == person.id else "owner", "status": action.status,
+            "due_on": _when(action.due_on), "shared": action.sharing})
+    contacts = (await session.exec(select(Contact).where(Contact.person_id == person.id).order_by(Contact.id))).all()
+    for contact in contacts:
+        between = [organisations.get(contact.organisation_id), organisations.get(contact.other_organisation_id)]
+        result["contacts"].append({"partnership": partnerships.get(contact.partnership_id),
+                                   "between": [name for name in between if name], "kind": contact.kind,
+                                   "at": _when(contact.at)})
+    sessions = (await session.exec(select(DialogueSession).where(DialogueSession.started_by == person.id)
+                                   .order_by(DialogueSession.id))).all()
+    for dialogue in sessions:
+        result["dialogues_started"].append({"partnership": partnerships.get(dialogue.partnership_id),
+                                            "platform": dialogue.platform, "channel": dialogue.channel,
+                                            "started_at": _when(dialogue.created_at), "status": dialogue.status})
     return result
 
 
@@ -130,6 +164,8 @@ async def erase_person(session: AsyncSession, person: Person) -> None:
     await session.exec(delete(ActionIdea).where(col(ActionIdea.response_id).in_(response_ids)))  # type: ignore[call-overload]
     await session.exec(delete(Response).where(Response.person_id == person.id))  # type: ignore[call-overload]
     await session.exec(delete(Contact).where(Contact.person_id == person.id))  # type: ignore[call-overload]
+    await session.exec(update(DialogueSession).where(DialogueSession.started_by == person.id)  # type: ignore[call-overload]
+                       .values(started_by=None))
     await session.exec(delete(Membership).where(Membership.person_id == person.id))  # type: ignore[call-overload]
     await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
     await session.delete(person)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from PIL import Image
 from sqlmodel import func, select
 
@@ -162,7 +164,13 @@ async def test_export_and_erase(user, seed, db) -> None:
     await join(u, seed.codes["kommune"])
     await u.say("6", "6")
     out = await u.say("/export")
-    assert '"w.openness": 6.0' in out and '"organisation": "Øst kommune"' in out
+    assert "Responses: 1 · answers: 2 · ideas: 0 · actions: 0 · contacts you recorded: 0" in out
+    data = json.loads(u.adapter.saved[-1].read_text(encoding="utf-8"))
+    assert u.adapter.saved[-1].name == "samson-my-data.json"
+    assert data["memberships"] == [{"partnership": "Bydel Øst", "organisation": "Øst kommune", "role": "partner"}]
+    first = data["responses"][0]["answers"][0]
+    assert first["answer"] == 6.0 and first["item"] == "w.openness"
+    assert first["statement"].startswith("Openness: everyone can contribute")
     out = await u.say("/erase")
     assert "/erase yes" in out and "a) 🗑 Yes   b) Cancel" in out  # typed, or a button
     out = await u.say("b")
@@ -174,6 +182,32 @@ async def test_export_and_erase(user, seed, db) -> None:
         assert (await s.exec(select(Response))).all() == []
     assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
     assert "Skriv /start KODE" in await u.say("hei")  # not "type /resume": they have to join first
+
+
+async def test_export_holds_ideas_actions_and_contacts_and_erase_leaves_a_dialogue_nameless(user, seed, db) -> None:
+    from storage.models import DialogueSession
+
+    u = user("liv")
+    await join(u, seed.codes["kommune"])
+    await u.say("8", "7", "6", "9", "idea", "Meet at the library", "c")
+    await u.say("/action add A shared calendar", "/contact Grønn Vekst AS call")
+    out = await u.say("/export")
+    assert "Responses: 1 · answers: 4 · ideas: 1 · actions: 1 · contacts you recorded: 1" in out
+    data = json.loads(u.adapter.saved[-1].read_text(encoding="utf-8"))
+    idea = data["responses"][0]["action_ideas"][0]
+    assert idea["text"] == "Meet at the library" and idea["shared"] == "coordinators" and idea["statement"]
+    assert [(a["text"], a["you_are"], a["status"]) for a in data["actions"]] == [("A shared calendar", "author", "proposed")]
+    assert [(sorted(c["between"]), c["kind"]) for c in data["contacts"]] == [(["Grønn Vekst AS", "Øst kommune"], "call")]
+    async with db.session() as s:  # as if Liv had started a live dialogue in a channel
+        round_id = (await s.exec(select(Round.id))).first()
+        person_id = (await s.exec(select(Response.person_id))).one()
+        s.add(DialogueSession(partnership_id=seed.partnership_id, round_id=round_id, platform="console",
+                              workspace="local", channel="group", started_by=person_id))
+        await s.commit()
+    assert "Everything has been deleted" in await u.say("/erase", "a")
+    async with db.session() as s:
+        assert (await s.exec(select(DialogueSession.started_by))).one() is None
+        assert (await s.exec(select(ActionIdea))).all() == []
 
 
 async def test_closed_round_rejects_answers(user, seed, db) -> None:
@@ -189,6 +223,31 @@ async def test_closed_round_rejects_answers(user, seed, db) -> None:
     assert "This round has closed" in out
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
+
+
+async def test_an_idea_begun_before_the_round_closes_is_kept(user, seed, db) -> None:
+    from storage.partnerships import get_partnership
+    from storage.rounds import close_round, get_round
+
+    u, v = user("iris"), user("jon")
+    for person in (u, v):
+        await join(person, seed.codes["kommune"])
+        await person.say("8", "7", "6", "9", "idea")
+    await v.say("Benches by the bus stop")  # Jon has typed his idea and is choosing who sees it
+    async with db.session() as s:
+        await close_round(s, await get_round(s, await get_partnership(s, seed.partnership_id)))
+        await s.commit()
+    out = await u.say("Meet at the library, not the town hall")
+    assert "Who may see this idea?" in out and "This round has closed" not in out
+    out = await u.say("a")
+    assert "Idea saved: Everyone, with my name." in out and "there are no more statements" in out
+    assert "(6 of 54)" not in out
+    out = await v.say("cancel")
+    assert "kept for the coordinators only" in out and "there are no more statements" in out
+    assert "(6 of 54)" not in await u.say("7")  # no more statements after the close
+    async with db.session() as s:
+        ideas = {idea.text: idea.sharing for idea in (await s.exec(select(ActionIdea))).all()}
+    assert ideas == {"Meet at the library, not the town hall": "named", "Benches by the bus stop": None}
 
 
 async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:

@@ -148,6 +148,40 @@ async def on_button(turn: Turn, raw: str) -> None:
     turn.say(turn.t("stale"), notice=True)
 
 
+async def _after_close(turn: Turn, response: Response, round_: Round, org: Organisation | None, raw: str) -> None:
+    """Input for a round that has closed: no more answers, but an idea begun before the close is still
+    taken, with its author's choice of who sees it (ideas are not part of the published result)."""
+    state = _state(response)
+    effects: list[flow.Effect] = []
+    if state.awaiting_idea or state.choosing_sharing:
+        instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+        step = flow.advance(instrument, state, raw, flow.FlowContext(turn.lang, side_of(org), {}))
+        if not await advance_response(turn.session, response, state, step.state, False):
+            turn.say(turn.t("answer.already"), notice=True)
+            return
+        effects = step.effects
+        for effect in effects:
+            if isinstance(effect, flow.RecordIdea):
+                await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
+            elif isinstance(effect, flow.ShareIdea):
+                await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
+        paused = any(isinstance(effect, flow.Paused) for effect in effects)
+        if (step.state.awaiting_idea or step.state.choosing_sharing) and not paused:  # the sharing question, or the idea again
+            for prompt in step.prompts:
+                turn.show(prompt, question_ref(response.id, step.state))  # type: ignore[arg-type]
+            return
+    turn.identity.awaiting = None
+    turn.session.add(turn.identity)
+    shared = next((effect.sharing for effect in effects if isinstance(effect, flow.ShareIdea)), None)
+    if shared is not None:
+        turn.say(turn.t("round.closed_idea_saved", choice=turn.t(f"idea.share.{shared.value}")) + " "
+                 + turn.t("round.closed_no_more"))
+    elif state.choosing_sharing:  # left the choice: the idea stays with the coordinators, as in an open round
+        turn.say(turn.t("idea.kept_for_coordinators") + " " + turn.t("round.closed_no_more"))
+    else:
+        turn.say(turn.t("round.closed"))
+
+
 def side_of(org: Organisation | None) -> str | None:
     """The respondent's side for side-dependent wording: the municipality, or (any other kind) the other side."""
     return side_of_kind(org.kind) if org else None
@@ -166,9 +200,7 @@ async def on_input(turn: Turn, raw: str,
         return
     response, round_, org = found
     if round_.status != RoundStatus.open.value:
-        turn.identity.awaiting = None
-        turn.session.add(turn.identity)
-        turn.say(turn.t("round.closed"))
+        await _after_close(turn, response, round_, org, raw)
         return
     instrument = load_instrument(round_.instrument_id, round_.instrument_version)
     answers = await load_answers(turn.session, response.id)  # type: ignore[arg-type]

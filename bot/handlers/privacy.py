@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
+from bot.data_export import personal_data
 from bot.erasure import erase as erase_person
 from bot.events import Choice
 from bot.turn import Turn
 from core.i18n import answer_words
-from storage.people import export_person, sole_coordinator_of
+from storage.people import sole_coordinator_of
 
 CONFIRM = {"confirm"} | answer_words("yes")
 KEEP = {"keep"} | answer_words("no")
@@ -26,8 +25,9 @@ async def export(turn: Turn, args: str) -> None:
     if audience is None:
         turn.say(turn.t("private.open_chat", link=turn.private_link()))
         return
-    data = await export_person(turn.session, turn.person)
-    turn.say(turn.t("export.done") + "\n" + json.dumps(data, ensure_ascii=False, indent=2), audience=audience)
+    data = await personal_data(turn.session, turn.person, turn.lang)
+    turn.say(turn.t("export.done", **data.counts), audience=audience, document=data.content,
+             document_name="samson-my-data.json")
 
 
 async def erase(turn: Turn, args: str) -> None:
