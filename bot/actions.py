@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.events import Choice, Reply
 from core.disclosure import Contribution, Sharing, shared_text
-from core.i18n import DEFAULT_LANGUAGE, language_from_hint, t
+from core.i18n import DEFAULT_LANGUAGE, LocalizedError, language_from_hint, t
 from core.instrument import InstrumentError, load_instrument
 from core.schedule import zone
 from storage import actions as register
@@ -36,13 +36,8 @@ STATUS_WORDS = {
 }
 
 
-class ActionError(ValueError):
+class ActionError(LocalizedError):
     """A change the register refuses; ``key`` and ``params`` name the message to show."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,20 @@ def normalise_language(value: str) -> str | None:
     """Accept a code, a language's own name or an alias ('norsk', 'Svenska', 'english' …); None if unknown."""
     v = value.strip().lower()
     return ALIASES.get(v) or language_from_hint(v)
+
+
+class LocalizedError(ValueError):
+    """A refusal whose message lives in ``core/locales``: ``key`` and ``params`` name it; ``text(lang)``
+    gives it in the reader's language and ``str()`` in English (for the CLI and logs)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return t(lang, self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")

@@ -6,35 +6,33 @@ weekday, quiet hours 20:00–08:00) are applied in the given IANA time zone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.i18n import LocalizedError
+from core.languages import LANGUAGES
 
 FREQUENCIES = {"weekly": 7, "monthly": 30, "quarterly": 91}
 """Agreed contact frequency → days until an organisation is overdue."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FIRST_WEEKDAY = {"first-weekday", "first", "første-ukedag", "første-hverdag", "første", "första-vardagen",
+                 "första-veckodagen", "första"}
+"""How ``/set checkin`` may name the month's first weekday (English, Norwegian, Swedish)."""
+OFF = {"off", "none", "av", "ingen", "inga", "nei", "nej", "no"}
+"""Words that turn a setting off (quiet hours, a snooze)."""
+_UNITS = {  # the start of a unit as typed: 3d, 2w, 2u (uker), 2v (veckor), 12t (timer), 1m, "2 uker", "1 månad"
+    1 / 24: ("h", "t", "timer", "timmar", "timme", "time", "hour"),
+    1: ("d", "dag", "dager", "dagar", "døgn", "day"),
+    7: ("w", "u", "v", "uke", "uker", "uka", "vecka", "veckor", "week"),
+    30: ("m", "mnd", "mån", "måned", "måneder", "månad", "månader", "month"),
+}
 
 
-class ScheduleError(ValueError):
-    """A schedule setting that cannot be used, with a message saying what is accepted.
-
-    ``key`` names that message in ``core/locales``; ``str()`` gives it in English (for the CLI),
-    ``text(lang)`` in the reader's language.
-    """
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang``."""
-        from core.i18n import t
-
-        return t(lang, self.key, **self.params)
-
-    def __str__(self) -> str:
-        return self.text("en")
+class ScheduleError(LocalizedError):
+    """A schedule setting that cannot be used, with a message saying what is accepted."""
 
 
 def zone(name: str) -> ZoneInfo:
@@ -65,16 +63,36 @@ def interval(frequency: str) -> timedelta:
 
 
 def check_checkin_day(value: str) -> str:
-    """'first-weekday' or a day of the month 1–28."""
+    """'first-weekday' (also 'første-ukedag', 'första-vardagen') or a day of the month 1–28."""
     value = value.strip().lower()
-    if value == "first-weekday" or (value.isdigit() and 1 <= int(value) <= 28):
+    if value in FIRST_WEEKDAY:
+        return "first-weekday"
+    if value.isdigit() and 1 <= int(value) <= 28:
         return value
     raise ScheduleError("schedule.err.checkin_day", value=value)
 
 
+@cache
+def _weekday_names() -> dict[str, str]:
+    """Every configured language's names for the days, full and short ('mandag', 'man', 'måndag'), by Babel."""
+    from babel.dates import get_day_names
+
+    names: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            try:
+                found = get_day_names(width, locale=lang)
+            except (ValueError, LookupError):
+                continue
+            for index, name in found.items():
+                names.setdefault(str(name).lower().rstrip("."), WEEKDAYS[index])
+    return names
+
+
 def check_weekday(value: str) -> str:
-    """mon … sun."""
-    day = value.strip().lower()[:3]
+    """A day as 'mon' … 'sun': typed in English ('monday', 'mon') or as any configured language names it."""
+    typed = value.strip().lower().rstrip(".")
+    day = _weekday_names().get(typed) or typed[:3]
     if day not in WEEKDAYS:
         raise ScheduleError("schedule.err.weekday", value=value)
     return day
@@ -124,7 +142,7 @@ class QuietHours:
     @classmethod
     def parse(cls, value: str) -> QuietHours:
         """'20:00-08:00' → QuietHours; 'off' → an empty window."""
-        if value.strip().lower() in ("off", "none", ""):
+        if value.strip().lower() in OFF | {""}:
             return cls(time(0), time(0))
         start, sep, end = value.replace("–", "-").partition("-")
         if not sep:
@@ -155,11 +173,13 @@ class QuietHours:
 
 
 def parse_duration(value: str) -> timedelta:
-    """'3d', '2w', '1m' (30 days), '12h' → a duration."""
-    text = value.strip().lower()
-    units = {"h": 1 / 24, "d": 1, "w": 7, "m": 30}
-    if len(text) >= 2 and text[:-1].isdigit() and text[-1] in units and int(text[:-1]) > 0:
-        return timedelta(days=int(text[:-1]) * units[text[-1]])
+    """'3d', '2w', '1m' (30 days), '12h' → a duration; also Norwegian and Swedish units ('2u', '2v', '12t') and
+    words ('2 uker', '1 month')."""
+    found = re.fullmatch(r"(\d+)\s*([^\d\s]+?)s?", value.strip().lower())
+    if found and int(found.group(1)) > 0:
+        for days, words in _UNITS.items():
+            if found.group(2) in words:
+                return timedelta(days=int(found.group(1)) * days)
     raise ScheduleError("schedule.err.duration", value=value)
 
 

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.flow import Answer as FlowAnswer
 from core.flow import FlowState
+from core.i18n import LocalizedError
 from core.instrument import load_instrument
 from core.roles import SESSION, counts_as_expected
 from storage.db import execute, upsert
@@ -49,7 +50,7 @@ _CONTEXT = (
 )
 
 
-class RoundError(ValueError):
+class RoundError(LocalizedError):
     """A round operation that cannot be done (e.g. one is already open)."""
 
 
@@ -65,13 +66,13 @@ async def open_round(
     instrument = load_instrument(instrument_id)
     if instrument.audience == "partners":  # e.g. the partner survey: residents are never invited
         if audience == "residents":
-            raise RoundError(f"{instrument_id} is for partners only; residents cannot be invited to it")
+            raise RoundError("round.err.partners_only", instrument=instrument_id)
         audience = "partners"
     if instrument.audience == "residents":
         audience = "residents"
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current and audience != SESSION:  # a live dialogue session may run beside an open round
-        raise RoundError(f"round {current[0].number} of {instrument_id} is already open (id {current[0].id})")
+        raise RoundError("round.err.already_open", number=current[0].number, instrument=instrument_id)
     last = (
         await session.exec(
             select(func.max(Round.number)).where(
@@ -135,7 +136,7 @@ async def get_round(session: AsyncSession, partnership: Partnership, ref: str | 
 async def close_round(session: AsyncSession, round_: Round) -> Round:
     """Close a round; answers are no longer accepted."""
     if round_.status == RoundStatus.closed.value:
-        raise RoundError(f"round {round_.id} is already closed")
+        raise RoundError("round.err.already_closed", number=round_.number)
     round_.status = RoundStatus.closed.value
     round_.closed_at = utcnow()
     session.add(round_)

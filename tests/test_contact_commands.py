@@ -45,6 +45,32 @@ async def test_contact_kinds_are_typed_and_shown_in_the_users_language(user, see
     async with db.session() as s:
         kinds = sorted(c.kind for c in (await s.exec(select(Contact))).all())
     assert kinds == ["call", "meeting"]  # stored the same way whatever the language
+    out = await kari.say("/contact Grønn Vekst AS telefon i går", "/snooze 2u")  # the words people use
+    assert "Registrert: samtale med Grønn Vekst AS" in out and "😴 Ingen påminnelser til" in out
+    assert "Bruk: /snooze 3d | 2u | 1m | av" in await kari.say("/snooze lenge")
+    assert "Påminnelsene er slått på igjen" in await kari.say("/snooze av")
+
+
+async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, db) -> None:
+    kari = user("kari")
+    await join(kari, seed.codes["coordinator"], "nb")
+    out = await kari.say("/set oppsummering mandag 09:00")
+    assert "oppsummering: mandag kl. 09:00" in out
+    out = await kari.say("/set innsjekk første-hverdag 10:00", "/set stille av", "/set frekvens kvartalsvis")
+    assert "innsjekk: første hverdag i måneden kl. 10:00" in out and "stille timer: av" in out
+    assert "kontaktfrekvens: kvartalsvis" in out
+    out = await kari.say("/set oppsummering fredagen")
+    assert "«fredagen» er ikke en ukedag: bruk f.eks. mandag eller man" in out
+    assert "Bruk: /set frekvens ukentlig|månedlig|kvartalsvis" in out
+    assert "Runde 1 av «samson» er allerede åpen. Avslutt den før" in await kari.say("/round open Høst")
+    out = await kari.say("/invite innbygger")
+    assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
+    out = await kari.say("/set farge blå")
+    assert "ukjent innstilling «farge»: bruk frekvens, innsjekk" in out
+    async with db.session() as s:
+        p = (await s.exec(select(Partnership))).one()
+    assert (p.summary_day, p.summary_time, p.checkin_day, p.quiet_hours, p.contact_frequency) == (
+        "mon", "09:00", "first-weekday", "off", "quarterly")
 
 
 async def test_snooze_and_settings(user, seed, db) -> None:
@@ -78,7 +104,7 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     assert "er avsluttet" in await kari.say("/round close nå")
     assert "Åpne en med /round open TITTEL" in await kari.say("/round status")  # not "you will be told when …"
     out = await kari.say("/erase")  # the only coordinator is told what erasing would leave behind
-    assert "Du er den eneste koordinatoren for «Bydel Øst»" in out and "/invite coordinator" in out
+    assert "Du er den eneste koordinatoren for «Bydel Øst»" in out and "/invite koordinator" in out
     assert "eneste koordinatoren" not in await ada.say("/erase")
     async with db.session() as s:
         p = (await s.exec(select(Partnership))).one()

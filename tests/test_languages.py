@@ -69,7 +69,7 @@ def test_help_names_the_words_to_type_in_the_readers_language_and_each_works(lan
 
     words = command_words(lang)
     help_text = t(lang, "help.text", **words)
-    assert "/reminders off" in help_text and "{" not in help_text
+    assert "/reminders " in help_text and "{" not in help_text
     for word, accepted in ((words["skip"], SKIP), (words["idea"], IDEA), (words["back"], BACK),
                            (words["pause"], PAUSE), (words["na"], CANT_SAY)):
         assert word in help_text and word.lower() in accepted, (lang, word)
@@ -92,3 +92,23 @@ def test_every_word_a_prompt_says_to_type_is_understood(lang: str) -> None:
         assert all(word.lower().strip() in accepted for word in quoted), (lang, key, quoted)
         if lang != "en":  # in the reader's own words
             assert not {word.lower() for word in quoted} & {"skip", "cancel", "back"}, (lang, key, quoted)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_settings_and_snooze_usage_examples_work_as_written(lang: str) -> None:
+    import re
+
+    from bot.handlers.settings import apply_setting
+    from core.schedule import OFF, parse_duration
+    from storage.models import Partnership
+
+    snooze = re.search(r"/snooze ([^(]+)", t(lang, "snooze.usage")).group(1).split("|")  # type: ignore[union-attr]
+    assert all(word.strip() in OFF or parse_duration(word.strip()) for word in snooze), (lang, snooze)
+    partnership = Partnership(name="P", slug="p")
+    for usage in t(lang, "settings.usage").split(" · "):  # "/set NAME first|second [HH:MM]": each alternative
+        name, _, values = usage.split("/set ", 1)[1].partition(" ")
+        for example in values.split(" [")[0].split("|"):
+            if not any(ch.islower() for ch in example) and not example[:1].isdigit() or "–" in example:
+                example = "7"  # DAYS, DAGER, 1–28: a number stands for them
+            apply_setting(partnership, name, example.split())
+    assert partnership.quiet_hours == "off" and partnership.lang == "en"

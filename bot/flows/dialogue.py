@@ -139,7 +139,7 @@ async def start(turn: Turn, args: str) -> None:
     try:
         round_ = await open_round(turn.session, partnership, "samson", title=title, audience=SESSION)
     except RoundError as exc:
-        turn.say(str(exc), is_error=True)
+        turn.say(exc.text(turn.lang), is_error=True)
         return
     event = turn.event
     dialogue = DialogueSession(partnership_id=partnership.id, round_id=round_.id, platform=event.platform,  # type: ignore[arg-type]

@@ -7,20 +7,29 @@ from datetime import UTC, datetime, time
 from bot.turn import Turn
 from core.i18n import CONTACT_KINDS, catalogue, command_words
 from core.roles import RESIDENT
-from core.schedule import ScheduleError, parse_day, parse_duration, zone
+from core.schedule import OFF, ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
 from storage.models import ContactKind, Organisation, utcnow
 from storage.partnerships import list_organisations
 from storage.people import membership_in
 
 KINDS = CONTACT_KINDS
+SYNONYMS = {
+    "meeting": {"meet", "møtte", "møter", "möten", "besøk", "besök", "visit"},
+    "call": {"phone", "telefon", "tlf", "ring", "ringte", "ringde", "samtaler", "samtal", "telefonsamtale", "videomøte",
+             "videomöte", "video"},
+    "email": {"e-mail", "mail", "epost", "e-posst", "eposter", "e-poster", "mejl"},
+    "chat": {"chatt", "melding", "meldinger", "sms", "meddelande", "message", "messages", "teams", "slack"},
+}
+"""Other words people use for the kinds of contact (the kinds' own names in every language count too)."""
 
 
 def kind_of(word: str) -> str | None:
     """A kind of contact as typed in any language ('møte', 'möte', 'meeting' …), or None."""
     typed = word.strip().lower()
     for kind in KINDS:
-        if typed == kind or typed in {text.lower() for text in catalogue()[f"contact.kind.{kind}"].values()}:
+        if typed == kind or typed in SYNONYMS[kind] or typed in {
+                text.lower() for text in catalogue()[f"contact.kind.{kind}"].values()}:
             return kind
     return None
 
@@ -36,6 +45,8 @@ async def contact(turn: Turn, args: str) -> None:
         turn.say(turn.t("contact.partners_only"), is_error=True)
         return
     words = args.split()
+    if len(words) >= 4 and words[-2].lower() == "i" and words[-1].lower() in ("dag", "går"):  # "i går" is one date
+        words[-2:] = [words[-2] + words[-1]]
     tz = zone(turn.person.timezone or partnership.timezone)
     today = utcnow().astimezone(tz).date()
     day = today
@@ -79,7 +90,7 @@ def _dateish(word: str) -> bool:
 async def snooze(turn: Turn, args: str) -> None:
     """``/snooze 3d|2w|1m|off``: no nudges for a while."""
     value = args.strip().lower()
-    if value in ("off", "av", "stop"):
+    if value in OFF | {"stop", "stopp"}:
         turn.person.snoozed_until = None
         turn.session.add(turn.person)
         turn.say(turn.t("snooze.off"))

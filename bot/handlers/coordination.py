@@ -13,7 +13,7 @@ from bot import publishing, reports, round_lifecycle
 from bot.events import Audience, Choice
 from bot.invitations import invite_members
 from bot.turn import Turn
-from core.i18n import t
+from core.i18n import LANGUAGES, t
 from core.instrument import known_ids
 from core.qr import qr_png
 from core.roles import AUDIENCES
@@ -100,7 +100,7 @@ async def round_command(turn: Turn, args: str) -> None:
             round_, invited = await round_lifecycle.open_(turn.session, partnership, instrument or "samson",
                                                           title=title or None, audience=audience.lower())
         except RoundError as exc:
-            turn.say(str(exc), is_error=True)
+            turn.say(exc.text(turn.lang), is_error=True)
             return
         turn.outbox_written = turn.outbox_written or invited > 0
         turn.say(turn.t("round.opened", number=round_.number, title=round_.title, invited=invited))
@@ -157,12 +157,17 @@ async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     return lines
 
 
+ROLE_WORDS = {**{t(lang, f"role.{role}").lower(): role for role in Role.__members__ for lang in LANGUAGES},
+              **{role: role for role in Role.__members__}}
+"""The roles as /invite takes them: ``partner|resident|coordinator``, or their names in any language."""
+
+
 async def invite(turn: Turn, args: str) -> None:
     """``/invite [organisation] [partner|resident|coordinator]``: a code, and on Telegram a link and QR code."""
     words = args.split()
     role = Role.partner.value
-    if words and words[-1].lower() in Role.__members__:
-        role = words.pop().lower()
+    if words and words[-1].lower() in ROLE_WORDS:
+        role = ROLE_WORDS[words.pop().lower()]
     partnership = await coordinator_partnership(turn)
     if partnership is None:
         return
@@ -182,7 +187,8 @@ async def invite(turn: Turn, args: str) -> None:
     created = await create_invite(turn.session, partnership, organisation=org, role=role,
                                   max_uses=1 if role == Role.coordinator.value else None)  # not to be forwarded
     shown_org = f", {org.name}" if org else ""
-    turn.say(turn.t("invite.created", partnership=partnership.name, role=role, organisation=shown_org, code=created.code))
+    turn.say(turn.t("invite.created", partnership=partnership.name, role=turn.t(f"role.{role}"), organisation=shown_org,
+                    code=created.code))
     if turn.event.deep_link:
         link = turn.event.deep_link.format(code=created.code)
         turn.say(turn.t("invite.link", link=link), image=qr_png(link), image_name=f"invite-{created.code}.png",

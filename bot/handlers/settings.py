@@ -28,13 +28,23 @@ FREQUENCY_WORDS = {t(lang, f"schedule.{f}").lower(): f for f in FREQUENCIES for 
 """What /set frequency accepts besides weekly / monthly / quarterly: those words in every language."""
 
 
+SETTING_NAMES = {
+    "frequency": ("frekvens", "kontaktfrekvens"), "checkin": ("innsjekk", "innsjekking", "incheckning", "check-in"),
+    "window": ("vindu", "fönster"), "summary": ("oppsummering", "sammanfattning"), "quiet": ("stille", "tyst"),
+    "timezone": ("tz", "tidssone", "tidszon"), "language": ("lang", "språk"),
+}
+"""What /set accepts for each setting besides its English name (Norwegian and Swedish, as the usage shows)."""
+_SETTING = {alias: name for name, aliases in SETTING_NAMES.items() for alias in (name, *aliases)}
+
+
 def apply_setting(partnership: Partnership, name: str, values: list[str]) -> bool:
     """Change one setting from words such as ``["checkin", "3", "09:30"]``; returns whether clocks must reset.
 
     Raises ``ScheduleError`` with a clear message for bad input.
     """
+    typed, name = name, _SETTING.get(name, name)
     if not values:
-        raise ScheduleError("settings.err.needs_value", name=name)
+        raise ScheduleError("settings.err.needs_value", name=typed)
     if name == "frequency":
         frequency = FREQUENCY_WORDS.get(" ".join(values).lower().replace("\u064b", ""), values[0].lower())  # ً is optional
         interval(frequency)
@@ -54,16 +64,16 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
         partnership.summary_day, partnership.summary_time = weekday, clock
     elif name == "quiet":
         partnership.quiet_hours = str(QuietHours.parse(" ".join(values)))
-    elif name in ("timezone", "tz"):
+    elif name == "timezone":
         zone(values[0])
         partnership.timezone = values[0]
-    elif name in ("language", "lang"):
+    elif name == "language":
         lang = values[0].lower()
         if lang not in LANGUAGES:
             raise ScheduleError("settings.err.language", value=values[0], languages=", ".join(LANGUAGES))
         partnership.lang = lang
     else:
-        raise ScheduleError("settings.err.unknown", name=name)
+        raise ScheduleError("settings.err.unknown", name=typed)
     return False
 
 
@@ -85,7 +95,8 @@ def describe(partnership: Partnership, now: datetime, lang: str = "en") -> str:
              checkin_time=partnership.checkin_time, days=partnership.checkin_window_days,
              start=day_and_time(lang, start.astimezone(tz)), end=day_and_time(lang, close.astimezone(tz)),
              summary_day=weekday_name(lang, partnership.summary_day), summary_time=partnership.summary_time,
-             summary=day_and_time(lang, summary.astimezone(tz)), quiet=partnership.quiet_hours,
+             summary=day_and_time(lang, summary.astimezone(tz)),
+             quiet=t(lang, "schedule.quiet_off") if partnership.quiet_hours == "off" else partnership.quiet_hours,
              language=f"{LANGUAGE_NAMES.get(partnership.lang, partnership.lang)} ({partnership.lang})")
 
 
