@@ -4,6 +4,7 @@ against a fake Bot API server."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import aiohttp
@@ -274,6 +275,11 @@ async def test_group_chart_arrives_in_bound_group_and_invites_have_deep_links(fa
         assert "https://t.me/samson_test_bot?start=" in link.text
         qr = await fake.wait_for(lambda: next((s for s in fake.to(3000) if s.photo), None))
         assert qr.photo.startswith(PNG)
+
+        fake.say(coordinator, "/export")  # a copy of their data: a file, with a summary as its caption
+        copy = await fake.wait_for(lambda: next((s for s in fake.to(3000) if s.document), None))
+        assert "Here is everything I store about you" in copy.text and "answers: 0 · ideas: 0" in copy.text
+        assert json.loads(copy.document)["memberships"][0]["role"] == "coordinator"
     finally:
         await runtime.stop()
 
