@@ -135,15 +135,15 @@ async def add(session: AsyncSession, partnership: Partnership, person: Person, t
 
 
 async def from_checkin(session: AsyncSession, partnership: Partnership, round_: Round) -> int:
-    """When a check-in closes: each "one thing before next time" becomes an idea, shared without names,
-    once at least k people wrote one (as the digest shows them)."""
+    """When a check-in closes: each "one thing before next time" becomes an idea without a name: shared with
+    everyone once at least k people wrote one (as the digest shows them), else with the coordinators only."""
     item = load_instrument(round_.instrument_id, round_.instrument_version).item_for("next_step")
     written = await register.written_answers(session, round_.id, item.id) if item else []  # type: ignore[arg-type]
-    if len({person for _, person in written}) < partnership.k_threshold:
-        return 0
+    enough = len({person for _, person in written}) >= partnership.k_threshold
+    sharing = Sharing.ANONYMOUS if enough else Sharing.COORDINATORS
     for text, person in written:
         session.add(Action(partnership_id=partnership.id, text=text[:500], source="checkin", author_id=person,  # type: ignore[arg-type]
-                           sharing=Sharing.ANONYMOUS.value))
+                           sharing=sharing.value))
     await session.flush()
     return len(written)
 

@@ -414,7 +414,7 @@ def results(
     lang: LangOption = "nb",
     instrument: Annotated[str, typer.Option(
         help="samson (the newest SAMSON result, a round for residents alone included), survey for the partner "
-             "survey, or residents.")] = "samson",
+             "survey, residents, or checkin (the newest check-in's digest, as text).")] = "samson",
     out: Annotated[Path | None, typer.Option(
         help="Where to write the chart PNG (default: its own name, e.g. samson-group.png). A further chart goes beside "
              "it, named after it: with --out x.png, the residents' chart is x-residents.png, the survey's barriers "
@@ -431,6 +431,10 @@ def results(
 
     async def work(s: AsyncSession):
         p = await get_partnership(s, partnership)
+        if instrument == "checkin":  # a check-in has no chart: its digest
+            from bot.summaries import latest_digest
+
+            return await latest_digest(s, p, language) or None
         if instrument == "samson":  # the partners' round, or a round for the residents alone if that is newer
             published = await publishing.latest_scorecard(s, p)
         else:

@@ -8,15 +8,18 @@ coordinator summary (SAMSON), or the dialogue digest (check-ins).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
 from bot.invitations import Enqueue, default_enqueue, invite_members
 from core.instrument import InstrumentError, load_instrument
+from core.schedule import month_key, zone
 from storage import rounds
 from storage.channels import bindings
-from storage.models import Partnership, Publication, Round
+from storage.models import Partnership, Publication, Round, utcnow
 from storage.rounds import RoundError, count_completed
 
 __all__ = ["Closed", "RoundError", "close", "open_", "publish_interim"]
@@ -30,6 +33,8 @@ async def open_(
 
     ``schedule`` is ``opened_at``, ``closes_at`` and ``period`` for scheduled rounds (check-ins).
     """
+    if instrument_id == "checkin" and "closes_at" not in schedule:  # opened by hand: the agreed window still applies
+        schedule = {**schedule, **await _checkin_window(session, partnership)}
     residents = _residents_instrument(instrument_id, audience)
     if residents and audience == "residents":  # residents only: their own instrument, nothing for partners
         instrument_id, residents = residents, None
@@ -42,6 +47,18 @@ async def open_(
                                             parent=round_)
         invited += await invite_members(session, companion, enqueue)
     return round_, invited
+
+
+async def _checkin_window(session: AsyncSession, partnership: Partnership) -> dict[str, object]:
+    """A check-in opened by hand closes (with its reminder and digest) after the partnership's window, and
+    counts as this month's, so the scheduler does not open a second one (if this month has none yet)."""
+    now = utcnow()
+    year, month = month_key(now, zone(partnership.timezone))
+    period = f"{year}-{month:02d}"
+    taken = (await session.exec(select(Round.id).where(
+        Round.partnership_id == partnership.id, Round.instrument_id == "checkin", Round.period == period))).first()
+    return {"opened_at": now, "closes_at": now + timedelta(days=partnership.checkin_window_days),
+            "period": None if taken else period}
 
 
 def _residents_instrument(instrument_id: str, audience: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
@@ -17,7 +18,7 @@ from core.results import weakest
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
 from core.survey_report import barrier_lines, discussion_points
 from storage.contacts import contact_health
-from storage.models import Partnership, Round, utcnow
+from storage.models import Partnership, Round, RoundStatus, utcnow
 from storage.publications import latest as latest_publication
 from storage.rounds import open_rounds, participation
 
@@ -111,6 +112,14 @@ async def discussion(session: AsyncSession, partnership: Partnership, lang: str)
             return discussion_question(lang, item.subtheme.get(lang) if item.subtheme else None,
                                        item.wording(lang), fmt(lang, lowest[0][1]))
     return discussion_question(lang, None, None, None)
+
+
+async def latest_digest(session: AsyncSession, partnership: Partnership, lang: str) -> list[Reply]:
+    """The digest of the partnership's newest closed check-in, in ``lang`` (none before the first closes)."""
+    round_ = (await session.exec(select(Round).where(
+        Round.partnership_id == partnership.id, Round.instrument_id == "checkin",
+        Round.status == RoundStatus.closed.value).order_by(col(Round.closed_at).desc()))).first()
+    return [] if round_ is None else await compose_digest(session, {"round_id": round_.id, "lang": lang}, None)
 
 
 async def compose_digest(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:

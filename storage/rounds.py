@@ -86,7 +86,7 @@ async def open_round(
         instrument_id=instrument_id,
         instrument_version=instrument.version,
         number=number,
-        title=title or instrument.title.get("en").split(" –")[0] + f" #{number}",
+        title=title or instrument.title.get(partnership.lang).split(" –")[0] + f" #{number}",
         audience=audience,
         opened_at=opened_at or utcnow(),
         closes_at=closes_at,

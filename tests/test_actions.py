@@ -194,10 +194,16 @@ async def test_the_checkin_asks_owners_about_their_actions_and_records_contact_w
     assert "(1 of 6)" in out and "Thank you!" in out
     assert 'Last time you planned "Felles kalender"' in out and "Is it done?" in out and "✅ Done" in out
     assert ": done." in await kari.say(f"/action {number} done")
+    out = await coordinator.say("/round close innsjekk now")  # the digest comes to the coordinator who closed it
+    assert "is closed (1 completed)" in out and "Participation by organisation" in out
+    assert "Invitere biblioteket" in await coordinator.say("/ideas")  # one writer, under k: the coordinators see it
+    assert "Invitere biblioteket" not in await kari.say("/ideas")
+    assert "Participation by organisation" in await ola.say("/group innsjekk")
     async with db.session() as s:
         contact = (await s.exec(select(Contact).where(Contact.source == "checkin"))).one()
         org = await s.get(Organisation, contact.organisation_id)
-    assert contact.at <= before - timedelta(days=7) + timedelta(seconds=5)  # "weekly or more": a week ago at most
+    assert contact.at <= before - timedelta(days=3) + timedelta(seconds=5)  # "weekly or more": about half a week ago
+    assert org.contact_due_at > utcnow()  # type: ignore[union-attr,operator]  # meeting the frequency: not overdue
     assert org.name == "Grønn Vekst AS" and org.contact_due_at is not None  # type: ignore[union-attr]
 
 

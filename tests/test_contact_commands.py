@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.models import Contact, Organisation, Partnership
+from storage.models import Contact, Organisation, Partnership, Round
 from tests.conftest import join
 
 
@@ -63,6 +63,13 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     assert "«fredagen» er ikke en ukedag: bruk f.eks. mandag eller man" in out
     assert "Bruk: /set frekvens ukentlig|månedlig|kvartalsvis" in out
     assert "Runde 1 av «samson» er allerede åpen. Avslutt den før" in await kari.say("/round open Høst")
+    out = await kari.say("/round close innsjeck")  # a typo never closes some other round
+    assert "Jeg vet ikke hva «innsjeck» betyr her, så ingenting ble endret" in out and "/round close samson" in out
+    assert "Runde 1 «Månedlig dialogsjekk #1» er åpnet" in await kari.say("/round open innsjekk")
+    async with db.session() as s:
+        rounds = {r.instrument_id: r for r in (await s.exec(select(Round))).all()}
+    assert rounds["samson"].status == "open" and rounds["checkin"].audience == "partners"
+    assert rounds["checkin"].closes_at is not None  # opened by hand, it still closes after the agreed window
     out = await kari.say("/invite innbygger")
     assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
     out = await kari.say("/set farge blå")

@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import select
 
-from bot import publishing, reports, round_lifecycle
+from bot import publishing, reports, round_lifecycle, summaries
 from bot.events import Audience, Choice
 from bot.invitations import invite_members
 from bot.turn import Turn
@@ -67,6 +67,15 @@ async def bind(turn: Turn, args: str) -> None:
              audience=Audience.CHAT)
 
 
+INSTRUMENT_WORDS = {
+    "scorecard": "samson",
+    "undersøkelse": "survey", "undersøkelsen": "survey", "partnerundersøkelse": "survey",
+    "partnerundersøkelsen": "survey", "enkät": "survey", "enkäten": "survey", "partnerenkät": "survey",
+    "partnerenkäten": "survey",
+    "check-in": "checkin", "innsjekk": "checkin", "innsjekking": "checkin", "incheckning": "checkin",
+    "dialogsjekk": "checkin", "dialogsjekken": "checkin", "dialogkoll": "checkin", "dialogkollen": "checkin",
+}
+"""Names of the instruments as Norwegian and Swedish coordinators type them, besides their ids."""
 CLOSE_NOW = {"now", "nå", "nu"}
 """``/round close now``: close although some answers are still in progress."""
 
@@ -89,7 +98,8 @@ async def round_command(turn: Turn, args: str) -> None:
     if partnership is None:
         return
     first, _, after = rest.strip().partition(" ")
-    instrument = first.lower() if first.lower() in known_ids() else None
+    word = first.lower()
+    instrument = word if word in known_ids() else INSTRUMENT_WORDS.get(word)
     if instrument:
         rest = after
     if action == "open":
@@ -107,6 +117,12 @@ async def round_command(turn: Turn, args: str) -> None:
         return
     current = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
                if r.parent_round_id is None]  # a residents' companion round closes with its partners' round
+    extra = rest.strip().lower()
+    if extra and not (action == "close" and extra in CLOSE_NOW):  # an unknown word never closes some other round
+        rounds = await open_rounds(turn.session, partnership.id)  # type: ignore[arg-type]
+        names = " | ".join(f"/round {action} {r.instrument_id}" for r in rounds if r.parent_round_id is None) or "—"
+        turn.say(turn.t("round.unknown_word", word=rest.strip(), names=names), is_error=True)
+        return
     if instrument is None:  # without a name: the one open round, SAMSON first; a scheduled check-in only by name
         current = sorted((r for r in current if r.instrument_id != "checkin"), key=lambda r: r.instrument_id != "samson")
         if len(current) > 1:
@@ -127,7 +143,10 @@ async def round_command(turn: Turn, args: str) -> None:
         closed = await round_lifecycle.close(turn.session, partnership, round_)
         turn.outbox_written = turn.outbox_written or closed.messages > 0
         turn.say(turn.t("round.closed_now", number=round_.number, title=round_.title, done=closed.completed))
-        if not closed.shown:
+        if round_.instrument_id == "checkin":  # the digest, also when no partners' channel is bound to get it
+            for reply in await summaries.latest_digest(turn.session, partnership, turn.lang):
+                turn.say(reply.text)
+        elif not closed.shown:
             turn.say(turn.t("round.closed_withheld", k=partnership.k_threshold))
         return
     if action == "publish":

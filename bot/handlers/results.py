@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import actions, publishing
+from bot import actions, publishing, summaries
 from bot.events import Audience, Choice
 from bot.flows import samson
 from bot.turn import Turn
@@ -15,6 +15,8 @@ from storage.rounds import latest_response, open_rounds
 
 COMPARE_WORDS = {"compare", "sammenlign", "jämför"}
 SURVEY_WORDS = {"survey", "undersøkelse", "undersøkelsen", "enkät", "enkäten"}
+CHECKIN_WORDS = {"checkin", "check-in", "innsjekk", "dialogsjekk", "dialogsjekken", "incheckning", "dialogkoll",
+                 "dialogkollen"}
 
 
 async def mine(turn: Turn, args: str) -> None:
@@ -62,6 +64,9 @@ async def group(turn: Turn, args: str) -> None:
     if words and words[0].lower() in COMPARE_WORDS:
         await _compare(turn, words[1] if len(words) > 1 else "")
         return
+    if args.strip().lower() in CHECKIN_WORDS:
+        await _checkin(turn)
+        return
     instrument = "survey" if args.strip().lower() in SURVEY_WORDS else "samson"
     if instrument == "survey":
         args = ""
@@ -87,6 +92,20 @@ async def group(turn: Turn, args: str) -> None:
     turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
         turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)
+
+
+async def _checkin(turn: Turn) -> None:
+    """``/group checkin``: the digest of the newest closed check-in (what its partners' channel got)."""
+    found = await where_group_results_go(turn)
+    if found is None:
+        return
+    partnership, audience = found
+    digest = await summaries.latest_digest(turn.session, partnership, turn.lang)
+    if not digest:
+        turn.say(turn.t("group.no_checkin"), audience=turn.personal(short=True))
+        return
+    for reply in digest:
+        turn.say(reply.text, audience=audience)
 
 
 async def _compare(turn: Turn, chosen: str) -> None:
