@@ -86,10 +86,21 @@ async def _shown_of_round(session: AsyncSession, round_id: int) -> Publication |
 
 
 async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
-    """The newest published round of the same instrument before ``round_``."""
-    before = await publications.latest_published_round(
-        session, round_.partnership_id, round_.instrument_id, before_number=round_.number)
-    return before[0] if before else None
+    """The newest round of the same instrument before ``round_`` whose result shows a figure (a round closed
+    with nothing to show, e.g. opened by mistake, is nothing to compare with)."""
+    number = round_.number
+    while before := await publications.latest_published_round(
+            session, round_.partnership_id, round_.instrument_id, before_number=number):
+        if await shows_something(session, before[0]):
+            return before[0]
+        number = before[0].number
+    return None
+
+
+async def shows_something(session: AsyncSession, round_: Round) -> bool:
+    """Whether any publication of the round shows a figure."""
+    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
+    return publication is not None and snapshot_of(publication).any_shown
 
 
 async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:

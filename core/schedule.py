@@ -18,8 +18,8 @@ from core.languages import LANGUAGES
 FREQUENCIES = {"weekly": 7, "monthly": 30, "quarterly": 91}
 """Agreed contact frequency → days until an organisation is overdue."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FIRST_WEEKDAY = {"first-weekday", "first", "første-ukedag", "første-hverdag", "første", "första-vardagen",
-                 "första-veckodagen", "första"}
+FIRST_WEEKDAY = {"first-weekday", "first", "første-ukedag", "første-hverdag", "første-virkedag", "første",
+                 "första-vardagen", "första-veckodagen", "första"}
 """How ``/set checkin`` may name the month's first weekday (English, Norwegian, Swedish)."""
 OFF = {"off", "none", "av", "ingen", "inga", "nei", "nej", "no"}
 """Words that turn a setting off (quiet hours, a snooze)."""

@@ -48,7 +48,7 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
         assert completed == 3
     koordinator = user("koordinator")  # a round closed with no answers leaves the earlier result standing
     await koordinator.say("/round open Høst")
-    assert "Any earlier published result still stands" in await koordinator.say("/round close")
+    assert "The earlier published result still stands" in await koordinator.say("/round close")
     assert "Group profile over 3 responses" in await anna.say("/group")
 
 
@@ -208,6 +208,21 @@ async def test_export_holds_ideas_actions_and_contacts_and_erase_leaves_a_dialog
     async with db.session() as s:
         assert (await s.exec(select(DialogueSession.started_by))).one() is None
         assert (await s.exec(select(ActionIdea))).all() == []
+
+
+async def test_a_round_closed_empty_is_not_an_earlier_result(user, seed) -> None:
+    koordinator = user("koordinator")
+    await koordinator.say(f"/start {seed.codes['coordinator']}", "yes", "en", "pause")
+    out = await koordinator.say("/round close now")  # opened by mistake: nobody answered
+    assert "No new figures could be published" in out and "earlier published result" not in out
+    await koordinator.say("/round open Høst")
+    for i, name in enumerate(("ada", "bo", "cy")):
+        person = user(name)
+        await join(person, seed.codes["kommune" if i == 0 else "gronn"])
+        await person.say(*full_answers(i))
+    await koordinator.say("/round close now")
+    out = await user("ada").say("/group compare")
+    assert "There is no earlier published SAMSON round to compare with yet" in out
 
 
 async def test_closed_round_rejects_answers(user, seed, db) -> None:

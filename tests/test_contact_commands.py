@@ -59,7 +59,10 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     out = await kari.say("/set innsjekk første-hverdag 10:00", "/set stille av", "/set frekvens kvartalsvis")
     assert "innsjekk: første hverdag i måneden kl. 10:00" in out and "stille timer: av" in out
     assert "kontaktfrekvens: kvartalsvis" in out
-    out = await kari.say("/set oppsummering fredagen")
+    out = await kari.say("/set vindu 1 uke", "/set innsjekk første hverdag i måneden kl. 9", "/set frekvens hver uke")
+    assert "innsjekk: første hverdag i måneden kl. 09:00, åpen i 7 dager" in out and "kontaktfrekvens: ukentlig" in out
+    assert "åpen i 1 dag –" in await kari.say("/set vindu 1")
+    out = await kari.say("/set frekvens kvartalsvis", "/set oppsummering fredagen")
     assert "«fredagen» er ikke en ukedag: bruk f.eks. mandag eller man" in out
     assert "Bruk: /set frekvens ukentlig|månedlig|kvartalsvis" in out
     assert "Runde 1 av «samson» er allerede åpen. Avslutt den før" in await kari.say("/round open Høst")

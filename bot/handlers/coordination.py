@@ -147,7 +147,9 @@ async def round_command(turn: Turn, args: str) -> None:
             for reply in await summaries.latest_digest(turn.session, partnership, turn.lang):
                 turn.say(reply.text)
         elif not closed.shown:
-            turn.say(turn.t("round.closed_withheld", k=partnership.k_threshold))
+            earlier = await publishing.previous_round(turn.session, round_) is not None
+            turn.say(turn.t("round.closed_withheld", k=partnership.k_threshold)
+                     + (" " + turn.t("round.earlier_stands") if earlier else ""))
         return
     if action == "publish":
         publication, messages = await round_lifecycle.publish_interim(turn.session, partnership, round_)

@@ -116,7 +116,8 @@ async def _compare(turn: Turn, chosen: str) -> None:
     partnership, audience = found
     published = await publishing.latest(turn.session, partnership)
     rounds = await publications.published_rounds(turn.session, partnership.id, "samson")  # type: ignore[arg-type]
-    earlier = [r for r in rounds if published is not None and r.number < published.round.number]
+    earlier = [r for r in rounds if published is not None and r.number < published.round.number
+               and await publishing.shows_something(turn.session, r)]
     if published is None or not earlier:
         turn.say(turn.t("group.compare_none"), audience=turn.personal(short=True))
         return

@@ -9,6 +9,7 @@ from bot.turn import Turn
 from core.i18n import LANGUAGES, day_and_time, t
 from core.languages import LANGUAGE_NAMES
 from core.schedule import (
+    FIRST_WEEKDAY,
     FREQUENCIES,
     QuietHours,
     ScheduleError,
@@ -19,13 +20,20 @@ from core.schedule import (
     month_key,
     next_summary,
     parse_clock,
+    parse_duration,
     zone,
 )
 from storage.contacts import reset_clocks
 from storage.models import Partnership, utcnow
 
-FREQUENCY_WORDS = {t(lang, f"schedule.{f}").lower(): f for f in FREQUENCIES for lang in LANGUAGES}
-"""What /set frequency accepts besides weekly / monthly / quarterly: those words in every language."""
+FREQUENCY_WORDS = {t(lang, f"schedule.{f}").lower(): f for f in FREQUENCIES for lang in LANGUAGES} | {
+    "hver uke": "weekly", "hver måned": "monthly", "hvert kvartal": "quarterly", "every week": "weekly",
+    "every month": "monthly", "every quarter": "quarterly", "uke": "weekly", "måned": "monthly", "kvartal": "quarterly",
+    "vecka": "weekly", "månad": "monthly"}
+"""What /set frequency accepts besides weekly / monthly / quarterly: those words in every language, and the
+ways Norwegian and Swedish coordinators say them."""
+FILLER = {"kl", "kl.", "klokka", "klockan", "at", "i", "måneden", "månaden", "of", "the", "month"}
+"""Words around a day or a time that change nothing ("første hverdag i måneden kl. 10")."""
 
 
 SETTING_NAMES = {
@@ -43,6 +51,10 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     Raises ``ScheduleError`` with a clear message for bad input.
     """
     typed, name = name, _SETTING.get(name, name)
+    if name in ("checkin", "summary"):  # "første hverdag kl. 10", "mandag kl 8", "5."
+        values = [word.rstrip(".") if word[:-1].isdigit() else word for word in values if word.lower() not in FILLER]
+        if len(values) >= 2 and f"{values[0]}-{values[1]}".lower() in FIRST_WEEKDAY:
+            values = [f"{values[0]}-{values[1]}", *values[2:]]
     if not values:
         raise ScheduleError("settings.err.needs_value", name=typed)
     if name == "frequency":
@@ -54,10 +66,14 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
         day = check_checkin_day(values[0])
         clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.checkin_time
         partnership.checkin_day, partnership.checkin_time = day, clock
-    elif name == "window":
-        if not values[0].isdigit() or not 1 <= int(values[0]) <= 28:
+    elif name == "window":  # "7", "7 dager", "1 uke", "2w": whole days, 1–28
+        try:
+            days = int(values[0]) if len(values) == 1 and values[0].isdigit() else parse_duration(" ".join(values)).days
+        except ScheduleError:
+            days = 0
+        if not 1 <= days <= 28:
             raise ScheduleError("settings.err.window")
-        partnership.checkin_window_days = int(values[0])
+        partnership.checkin_window_days = days
     elif name == "summary":
         weekday = check_weekday(values[0])
         clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.summary_time
@@ -92,7 +108,8 @@ def describe(partnership: Partnership, now: datetime, lang: str = "en") -> str:
              frequency=t(lang, f"schedule.{partnership.contact_frequency}"),
              checkin_day=t(lang, "schedule.first_weekday") if day == "first-weekday" else
              t(lang, "schedule.day_of_month", day=day),
-             checkin_time=partnership.checkin_time, days=partnership.checkin_window_days,
+             checkin_time=partnership.checkin_time,
+             days=t(lang, "schedule.days", n=partnership.checkin_window_days),
              start=day_and_time(lang, start.astimezone(tz)), end=day_and_time(lang, close.astimezone(tz)),
              summary_day=weekday_name(lang, partnership.summary_day), summary_time=partnership.summary_time,
              summary=day_and_time(lang, summary.astimezone(tz)),
