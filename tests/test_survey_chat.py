@@ -150,8 +150,8 @@ async def test_partners_of_both_sides_on_slack_see_the_sides_compared_once_each_
     charts = await fake.wait_for(lambda: (found := [m for m in fake.in_channel("C1") if m.files]) and len(found) >= 1
                                  and found)
     assert fake.uploads[charts[0].files[0]].startswith(PNG)
-    summary = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if "Partnerundersøkelsen" in m.text),
-                                               None))
-    assert "Barrierer per side av bordet" in summary.text and "💬 Hvorfor ser vi" in summary.text
+    summary = await fake.wait_for(lambda: next((m for m in fake.in_channel("C1") if "Barrierer per side av bordet"
+                                                in m.text), None))
+    assert "Partnerundersøkelsen" in summary.text and "💬 Hvorfor ser vi" in summary.text
     uploaded = [m for m in fake.in_channel("C1") if m.files]
     assert len(uploaded) == 2 and all(fake.files[m.files[0]]["alt_txt"] for m in uploaded)
