@@ -47,12 +47,13 @@ async def test_an_idea_is_agreed_followed_up_when_overdue_and_done(core, db: Dat
     out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2025-01-01 2")  # about the date, not the "2"
     assert "2025-01-01 has passed: a due date is today or later" in out and "'2'" not in out
     assert "No organisation" in await coordinator.say(f"/action agree {number} Nobody AS 2w")
-    out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w 2")
+    out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w field 2")  # "field" (felt, fält) may go first
     assert f"Action #{number} is agreed" in out
     listing = await kari.say("/actions")
     assert "Felles møteplass" in listing and "Grønn Vekst AS" in listing and "2 Working towards shared goals" in listing
     assert "✅ Done" in listing and "▶ In progress" in listing  # buttons to move it on
     assert "Only the owner" in await ola.say(f"/action {number} done")  # Øst kommune does not own it
+    assert "✅ Done" not in await ola.say("/actions")  # so no buttons for Ola to press
 
     # Past its date, the owner is reminded once, outside quiet hours.
     async with db.session() as s:

@@ -19,7 +19,7 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
     assert "Du er med i «Bydel Øst» for Øst kommune" in out  # no locale hint: nb until chosen
     assert "Personvern:" in out and "Your language is now English" in out and "(1 of 54)" in out
     out = await anna.say(*full_answers(0))
-    assert "Thank you! You have answered all 54 questions." in out
+    assert "Thank you! You have been through all 54 questions." in out
     assert "[chart: " in out and "Your profile (only you can see this)" in out
     assert "The group profile is published when the round closes" in out
     assert Image.open(anna.adapter.saved[-1]).format == "PNG"

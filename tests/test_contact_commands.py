@@ -45,6 +45,8 @@ async def test_contact_kinds_are_typed_and_shown_in_the_users_language(user, see
     async with db.session() as s:
         kinds = sorted(c.kind for c in (await s.exec(select(Contact))).all())
     assert kinds == ["call", "meeting"]  # stored the same way whatever the language
+    out = await kari.say("/contact Øst kommune møte")
+    assert "«Øst kommune» er din egen organisasjon" in out and "Grønn Vekst AS" in out
     out = await kari.say("/contact Grønn Vekst AS telefon i går", "/snooze 2u")  # the words people use
     assert "Registrert: samtale med Grønn Vekst AS" in out and "😴 Ingen påminnelser til" in out
     assert "Bruk: /snooze 3d | 2u | 1m | av" in await kari.say("/snooze lenge")
@@ -73,6 +75,8 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
         rounds = {r.instrument_id: r for r in (await s.exec(select(Round))).all()}
     assert rounds["samson"].status == "open" and rounds["checkin"].audience == "partners"
     assert rounds["checkin"].closes_at is not None  # opened by hand, it still closes after the agreed window
+    out = await kari.say("/invite")  # which organisation? the bot never guesses
+    assert "Hvilken organisasjon er koden for?" in out and "Grønn Vekst AS" in out
     out = await kari.say("/invite innbygger")
     assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
     out = await kari.say("/set farge blå")

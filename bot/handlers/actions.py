@@ -12,6 +12,8 @@ from storage.actions import OPEN
 from storage.models import ActionStatus, Partnership
 from storage.people import membership_in
 
+FIELD_WORDS = {"felt", "fält", "field", "feltet", "fältet"}
+"""A word before the field's number in ``/action agree``, which changes nothing."""
 LIST_LIMIT = 10
 """Open actions shown one message each, with buttons; the rest as lines."""
 
@@ -27,7 +29,7 @@ async def _member(turn: Turn) -> tuple[Partnership, str] | None:
 
 async def action_command(turn: Turn, args: str) -> None:
     """``/action add TEXT``, ``/action agree N ORGANISATION DATE [FIELD]``, ``/action N done|progress|drop``."""
-    words = args.split()
+    words = [w for w in args.split() if w.lower() not in FIELD_WORDS]  # "… 2027-03-01 felt 4": the field's number
     head = words[0].lower() if words else ""
     try:
         if head in ("add", "ny", "new", "lägg"):
@@ -106,8 +108,11 @@ async def list_actions(turn: Turn, args: str) -> None:
         return
     today = actions.local_today(partnership)
     turn.say(turn.t("action.list_head", partnership=partnership.name, n=len(shown)))
-    for action in shown[:LIST_LIMIT]:
-        turn.say(actions.line(action, turn.lang, today), actions.moves(action.number, action.status, turn.lang))
+    for action in shown[:LIST_LIMIT]:  # in private, buttons only for whoever may press them; in a group, for its owners
+        may_move = (not turn.event.private or role == COORDINATOR
+                    or await actions.owns(turn.session, action.number, turn.person))  # type: ignore[arg-type]
+        turn.say(actions.line(action, turn.lang, today),
+                 actions.moves(action.number, action.status, turn.lang) if may_move else ())
     if len(shown) > LIST_LIMIT:
         turn.say("\n".join(actions.line(a, turn.lang, today) for a in shown[LIST_LIMIT:]))
 

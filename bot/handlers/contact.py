@@ -77,9 +77,13 @@ async def contact(turn: Turn, args: str) -> None:
         turn.say(turn.t("contact.unknown_org", name=name, partnership=partnership.name, known=known), is_error=True)
         return
     own = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
+    if own is not None and own.id == org.id:  # contact is between partners: one's own organisation is no partner
+        others = ", ".join(o.name for o in orgs if o.id != own.id) or "—"
+        turn.say(turn.t("contact.own_org", organisation=org.name, known=others), is_error=True)
+        return
     at = utcnow() if day == today else datetime.combine(day, time(12), tzinfo=tz).astimezone(UTC)
     await record_contact(turn.session, org, partnership.contact_frequency, kind=ContactKind(kind).value,
-                         source="partner", at=at, person_id=turn.person.id, other=own if own and own.id != org.id else None)
+                         source="partner", at=at, person_id=turn.person.id, other=own)
     turn.say(turn.t("contact.recorded", kind=turn.t(f"contact.kind.{kind}"), organisation=org.name, day=day.isoformat()))
 
 

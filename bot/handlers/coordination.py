@@ -202,9 +202,13 @@ async def invite(turn: Turn, args: str) -> None:
                      is_error=True)
             return
     elif role in (Role.partner.value, Role.resident.value):
-        role = Role.resident.value  # without an organisation, people join as residents
         orgs = await list_organisations(turn.session, partnership)
         org = next((o for o in orgs if o.kind == "residents"), None)
+        if org is None and role == Role.partner.value and not args.strip():  # which organisation? never guess
+            known = ", ".join(o.name for o in orgs) or "—"
+            turn.say(turn.t("invite.which_org", partnership=partnership.name, known=known), is_error=True)
+            return
+        role = Role.resident.value  # without an organisation, people join as residents
     created = await create_invite(turn.session, partnership, organisation=org, role=role,
                                   max_uses=1 if role == Role.coordinator.value else None)  # not to be forwarded
     shown_org = f", {org.name}" if org else ""
