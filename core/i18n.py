@@ -105,11 +105,12 @@ def answer_words(answer: str) -> frozenset[str]:
 
 
 def day_and_time(lang: str, moment: datetime) -> str:
-    """A day and a time of day as readers of ``lang`` write them ("14. feb. 18:00", "Feb 14 6:00 PM"), by Babel."""
-    from babel.dates import format_skeleton, format_time
+    """A day as readers of ``lang`` write it, by Babel, and the time on the 24-hour clock every other time in the
+    bot's texts uses ("14. feb. 18:00", "Feb 14 18:00")."""
+    from babel.dates import format_skeleton
 
     try:
-        return f"{format_skeleton('MMMd', moment, locale=lang)} {format_time(moment, 'short', locale=lang)}"
+        return f"{format_skeleton('MMMd', moment, locale=lang)} {moment:%H:%M}"
     except (ValueError, LookupError):
         return moment.strftime("%Y-%m-%d %H:%M")
 
