@@ -157,11 +157,13 @@ async def round_command(turn: Turn, args: str) -> None:
         if publication is None:
             turn.say(turn.t("round.publish_refused", k=partnership.k_threshold))
         else:
-            turn.say(turn.t("round.published", title=round_.title, n=publication.respondents, channels=messages))
+            key = "round.published" if messages else "round.published_no_channel"  # nobody is sent it: say where it is
+            turn.say(turn.t(key, title=round_.title, n=publication.respondents, channels=messages))
         return
     lines = await _status_lines(turn, round_)
     for companion in await companions(turn.session, round_):  # the residents' own round, opened with it
-        lines += ["", *await _status_lines(turn, companion)]
+        if any(o.members or o.in_progress or o.completed for o in await participation(turn.session, companion)):
+            lines += ["", *await _status_lines(turn, companion)]
     turn.say("\n".join(lines))
 
 
