@@ -261,7 +261,7 @@ async def test_group_chart_arrives_in_bound_group_and_invites_have_deep_links(fa
         resident = fake.user(3001, "R", "en")
         fake.say(resident, "/bind residents", chat=group)  # not a coordinator: refused
         await fake.wait_for(lambda: any("Only coordinators" in s.text for s in fake.to(GROUP)))
-        fake.say(coordinator, "/bind@samson_test_bot residents", chat=group)
+        fake.say(coordinator, "/bind@samson_test_bot innbyggere", chat=group)  # in Norwegian too
         await fake.wait_for(lambda: any("koblet til" in s.text for s in fake.to(GROUP)))
         fake.say(coordinator, "/round close")
         photo = await fake.wait_for(lambda: next((s for s in fake.to(GROUP) if s.photo), None))

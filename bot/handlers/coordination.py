@@ -44,9 +44,16 @@ async def coordinator_partnership(turn: Turn) -> Partnership | None:
     return partnership
 
 
+BIND_WORDS = {"partnere": "partners", "partnerne": "partners", "partnerna": "partners", "partner": "partners",
+              "koordinatorer": "coordinators", "koordinatorene": "coordinators", "samordnare": "coordinators",
+              "samordnarna": "coordinators", "innbyggere": "residents", "innbyggerne": "residents",
+              "invånare": "residents", "invånarna": "residents"}
+"""What /bind takes besides partners, coordinators and residents (Norwegian and Swedish)."""
+
+
 async def bind(turn: Turn, args: str) -> None:
     """``/bind partners|coordinators|residents``, run in the channel or group to bind."""
-    purpose = args.strip().lower()
+    purpose = BIND_WORDS.get(args.strip().lower(), args.strip().lower())
     if purpose not in ("partners", "coordinators", "residents"):
         turn.say(turn.t("bind.usage"), is_error=True)
         return
