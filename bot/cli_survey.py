@@ -85,3 +85,6 @@ def export(
             (folder / "microdata.csv").write_text(result.microdata, encoding="utf-8")
             typer.echo(f"Wrote {folder / 'microdata.csv'}: {result.consented} of {result.respondents} respondents "
                        f"gave research consent; the others are not in it.")
+            if result.left_out:
+                typer.echo(f"Left out of the microdata ({len(result.left_out)}): {', '.join(result.left_out)}. Fewer "
+                           "than k who said no answered them, so their answers could be worked out from aggregates.csv.")

@@ -2,7 +2,8 @@
 
 Aggregates are exactly what the round's publication shows (n, mean, and the spread
 where the gate allowed it). Microdata holds only respondents who said yes to the
-separate research consent, under pseudonymous ids that mean nothing outside the export.
+separate research consent, under pseudonymous ids that mean nothing outside the export,
+and nothing that, next to the aggregates, would reveal those who said no.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +24,7 @@ from core.languages import LANGUAGES
 from core.results import Snapshot
 from core.survey import side_of_kind
 from storage import publications
-from storage.models import Round
+from storage.models import Partnership, Round
 from storage.rounds import completed_answers
 
 
@@ -39,6 +41,8 @@ class Export:
     microdata: str | None
     consented: int
     respondents: int
+    left_out: list[str]
+    """Items not in the microdata: their few non-consenting answers could be worked out from the aggregates."""
 
 
 def _csv(rows: list[list[object]]) -> str:
@@ -103,15 +107,35 @@ def _cell(answer: Answer | None) -> object:
     return f"{answer.number:g}" if answer.number is not None else answer.text
 
 
-def microdata(instrument: Instrument, round_: Round, rows: list[tuple[int, dict[str, Answer], str]]) -> tuple[str, int]:
-    """Answers of consenting respondents only, by pseudonym, with organisation kind and side."""
-    items = [i for i in instrument.items if i.id != RESEARCH_CONSENT]
+def _consents(answers: dict[str, Answer]) -> bool:
+    return (answers.get(RESEARCH_CONSENT) or Answer()).text == "yes"
+
+
+def microdata(instrument: Instrument, round_: Round, rows: list[tuple[int, dict[str, Answer], str]],
+              k: int) -> tuple[str, int, list[str]]:
+    """Answers of consenting respondents only, by pseudonym; returns the CSV, how many are in it, and the items
+    left out.
+
+    An item is left out when 1 to k−1 respondents who said no answered it: the published aggregate minus the
+    consenting rows would give their answers. An organisation kind (or side) held by fewer than k consenting
+    respondents is left blank: in a small partnership it would name the person.
+    """
+    consented = sorted((pseudonym(round_, rid), kind, answers) for rid, answers, kind in rows if _consents(answers))
+    declined = [answers for _, answers, _ in rows if not _consents(answers)]
+    items: list[Item] = []
+    left_out: list[Item] = []
+    for item in (i for i in instrument.items if i.id != RESEARCH_CONSENT):
+        others = sum(1 for answers in declined if not (answers.get(item.id) or Answer()).is_blank)
+        (left_out if 0 < others < k else items).append(item)
+    left_ids = [item.id for item in left_out]
+    kinds = Counter(kind for _, kind, _ in consented)
+    sides = Counter(side_of_kind(kind) for _, kind, _ in consented)
     table: list[list[object]] = [["respondent", "organisation_kind", "side", *(i.id for i in items)]]
-    consented = sorted((pseudonym(round_, rid), kind, answers) for rid, answers, kind in rows
-                       if (answers.get(RESEARCH_CONSENT) or Answer()).text == "yes")
     for pid, kind, answers in consented:
-        table.append([pid, kind, side_of_kind(kind), *(_cell(answers.get(i.id)) for i in items)])
-    return _csv(table), len(consented)
+        side = side_of_kind(kind)
+        table.append([pid, kind if kinds[kind] >= k else "", side if sides[side] >= k else "",
+                      *(_cell(answers.get(i.id)) for i in items)])
+    return _csv(table), len(consented), left_ids
 
 
 async def export_round(session: AsyncSession, round_: Round, *, with_microdata: bool) -> Export:
@@ -122,6 +146,9 @@ async def export_round(session: AsyncSession, round_: Round, *, with_microdata: 
         raise ExportError(f"round {round_.id} has not been published yet; close or publish it first")
     newest = max(found, key=lambda p: p.number)
     rows = await completed_answers(session, round_)
-    data, consented = microdata(instrument, round_, rows) if with_microdata else (None, 0)
+    partnership = await session.get(Partnership, round_.partnership_id)
+    assert partnership is not None
+    data, consented, left_out = (microdata(instrument, round_, rows, partnership.k_threshold) if with_microdata
+                                 else (None, 0, []))
     return Export(aggregates(instrument, publishing.snapshot_of(newest)), codebook(instrument),
-                  data if consented else None, consented, len(rows))
+                  data if consented else None, consented, len(rows), left_out if consented else [])

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import actions, publishing
 from bot.events import Reply
 from bot.ideas import idea_line, shared_answers, shared_ideas
-from core.disclosure import Shown, Withheld
+from core.disclosure import OTHER_ANSWERS, Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, t
 from core.instrument import load_instrument
 from core.report import fmt, withheld_reason
@@ -160,7 +160,7 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
             item = instrument.item_for(purpose)
             counted = snap.counts.get(item.id) if item else None
             if item is not None and isinstance(counted, dict):
-                labels = {o.id: o.label.get(lang) for o in item.options}
+                labels = {o.id: o.label.get(lang) for o in item.options} | {OTHER_ANSWERS: t(lang, "counts.other")}
                 shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(counted.items(), key=lambda kv: -kv[1]))
                 text += "\n" + t(lang, f"digest.{purpose}", counts=shown)
     return [Reply(text=text)]

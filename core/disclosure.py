@@ -80,6 +80,10 @@ def separable(sets: Iterable[frozenset[int]], k: int) -> bool:
     return _refine(sets, k) is not None
 
 
+OTHER_ANSWERS = "other_answers"
+"""In published counts: the options fewer than k chose, together (which of them is not shown)."""
+
+
 @dataclass
 class Ledger:
     """For one round: per item, the sets of respondents behind figures already published.
@@ -118,7 +122,10 @@ class Ledger:
         counts: dict[str, int] = {}
         for option in answered.values():
             counts[option] = counts.get(option, 0) + 1  # type: ignore[index]
-        return counts
+        shown = {option: n for option, n in counts.items() if n >= self.k}  # a count under k would point at people
+        if len(shown) < len(counts):
+            shown[OTHER_ANSWERS] = len(answered) - sum(shown.values())
+        return shown
 
     def gate_breakdown(
         self, item: str, values: Mapping[int, float | None], groups: Mapping[str, Iterable[int]]

@@ -6,6 +6,7 @@ Everything here reads a published snapshot, so every figure has passed the gate.
 from __future__ import annotations
 
 from core.bar_charts import DPI, BarRow, BarSpec, render_bars
+from core.disclosure import OTHER_ANSWERS
 from core.i18n import decimal_symbol, t
 from core.instrument import Instrument
 from core.languages import RTL
@@ -132,6 +133,8 @@ def _counts_line(instrument: Instrument, snap: Snapshot, item_id: str, lang: str
     except KeyError:
         return None
     parts = [f"{o.label.get(lang)} {counts[o.id]}" for o in item.options if counts.get(o.id)]
+    if counts.get(OTHER_ANSWERS):
+        parts.append(f"{t(lang, 'counts.other')} {counts[OTHER_ANSWERS]}")
     return f"{item.wording(lang)} {', '.join(parts)}." if parts else None
 
 

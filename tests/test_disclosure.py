@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.disclosure import (
+    OTHER_ANSWERS,
     Contribution,
     Ledger,
     Reason,
@@ -175,3 +176,10 @@ def test_no_sequence_of_allowed_views_reveals_one_answer(k: int, people: list[tu
         assert separable(rows, k)
         for person in everyone:
             assert not _in_span(rows, person, everyone), (item, person, rows)
+
+
+def test_a_choice_picked_by_fewer_than_k_is_counted_only_with_the_other_small_ones() -> None:
+    ledger = Ledger(k=3)
+    answers = {1: "close", 2: "close", 3: "close", 4: "sporadic", 5: "none"}
+    assert ledger.gate_counts("q6", answers) == {"close": 3, OTHER_ANSWERS: 2}  # never "sporadic 1"
+    assert Ledger(k=3).gate_counts("q6", {1: "close", 2: "close", 3: "close"}) == {"close": 3}

@@ -69,9 +69,21 @@ async def test_the_export_holds_published_aggregates_a_codebook_and_only_consent
     assert result.microdata is not None and result.consented == 3 and result.respondents == 4
     micro = _rows(result.microdata)
     assert len(micro) == 3  # the one who said no is not in it
-    assert sorted(r["side"] for r in micro) == ["municipality", "social_enterprise", "social_enterprise"]
-    assert {r["q70"] for r in micro} == {"20", "80", "60"} and all(r["q77"] == "" for r in micro)
+    # ... nor can their answers be worked out: aggregate minus these rows would give them, so those items go
+    assert "q70" not in micro[0] and "q26" not in micro[0] and {"q70", "q26"} <= set(result.left_out)
+    assert all(r["q77"] == "" for r in micro)  # nobody who said no answered q77: it stays
+    # one consenting municipality respondent (k = 2): their side and kind would name them
+    assert sorted(r["side"] for r in micro) == ["", "social_enterprise", "social_enterprise"]
     assert "research_consent" not in micro[0] and all(re.fullmatch(r"[0-9a-f]{12}", r["respondent"]) for r in micro)
+
+    round_id = await _partnership_with_survey(db, "Elvebyen", [
+        ("municipality", 4, 20, True), ("municipality", 5, 40, False), ("municipality", 3, 30, True),
+        ("social_enterprise", 2, 80, False), ("social_enterprise", 3, 60, True), ("social_enterprise", 3, 50, True)])
+    async with db.session() as s:
+        result = await export_round(s, await s.get(Round, round_id), with_microdata=True)  # type: ignore[arg-type]
+    micro = _rows(result.microdata or "")
+    assert result.left_out == [] and {r["q70"] for r in micro} == {"20", "30", "60", "50"}  # two said no: k of them
+    assert sorted(r["side"] for r in micro) == ["municipality", "municipality", "social_enterprise", "social_enterprise"]
 
 
 async def test_a_samson_round_exports_aggregates_but_no_microdata(db: Database, seed: Seed) -> None:
