@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.i18n import t
 from core.instrument import InstrumentError, load_instrument
+from core.survey import side_of_kind
 from storage.models import Person
 from storage.people import export_person
 
@@ -29,10 +31,18 @@ def _with_statements(data: dict, lang: str) -> None:
         except InstrumentError:  # an instrument no longer bundled: the ids stay as stored
             continue
         items = {item.id: item for item in instrument.items}
+        kind = response.pop("organisation_kind", None)
+        side = side_of_kind(kind) if kind else None
         for entry in response["answers"] + response["action_ideas"]:
             item = items.get(entry["item"])
-            if item is not None:
-                entry["statement"] = item.text.get(lang)
+            if item is None:
+                continue
+            entry["statement"] = item.wording(lang, side)  # as the person was asked it
+            option = next((o for o in item.options if o.id == entry.get("answer")), None)
+            if option is not None:
+                entry["answer"] = option.label.get(lang)
+            elif "answer" in entry and entry["answer"] is None:
+                entry["answer"] = t(lang, "export.no_answer")
 
 
 async def personal_data(session: AsyncSession, person: Person, lang: str) -> PersonalData:

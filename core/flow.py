@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from core.disclosure import Sharing
-from core.i18n import t
+from core.i18n import answer_words, t
 from core.instrument import Instrument, Item
 
 
@@ -321,7 +321,15 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
         except ValueError:
             if _DECIMAL.fullmatch(norm):  # "7,5" is a number, just not a whole one: the rule says what to do
                 raise _Invalid(expect) from None
-            lead = t(lang, "err.no_skip") if norm in SKIP else t(lang, "err.not_number")
+            if norm in SKIP:
+                lead = t(lang, "err.no_skip")
+            elif norm in CANT_SAY:  # this scale has no "can't say": its middle is for "neutral or not relevant"
+                lead = t(lang, "err.no_na") + (" " + t(lang, "err.neutral", neutral=scale.neutral)
+                                               if scale.neutral is not None else "")
+            elif norm in IDEA or norm.startswith(IDEA_PREFIXES):
+                lead = t(lang, "err.no_idea")
+            else:
+                lead = t(lang, "err.not_number")
             raise _Invalid(lead + " " + expect) from None
         if not scale.min <= value <= scale.max:
             raise _Invalid(t(lang, "err.out_of_range", value=value) + " " + expect)
@@ -329,8 +337,14 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
     if item.type == "choice":
         if norm in SKIP and item.optional:
             return Answer()
+        firsts = [_norm(option.label.get(lang)).split(" ")[0].rstrip(",") for option in item.options]
         for i, option in enumerate(item.options, start=1):
-            if norm in {option.id, str(i), _norm(option.label.get(lang))}:
+            typed = {option.id, str(i), _norm(option.label.get(lang))}
+            if firsts.count(firsts[i - 1]) == 1:  # "ja" for "Ja, det går bra", when no other option starts so
+                typed.add(firsts[i - 1])
+            if option.id in ("yes", "no"):
+                typed |= answer_words(option.id)
+            if norm in typed:
                 return Answer(text=option.id)
         listing = "; ".join(f"{i} = {o.label.get(lang)}" for i, o in enumerate(item.options, 1))
         lead = t(lang, "err.empty") if not norm else t(lang, "err.unknown_choice")

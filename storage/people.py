@@ -84,7 +84,9 @@ async def export_person(session: AsyncSession, person: Person) -> dict:
     """Everything stored about a person, as plain data (item and instrument ids, not their texts)."""
     identities = (await session.exec(select(Identity).where(Identity.person_id == person.id))).all()
     partnerships = {p.id: p.name for p in (await session.exec(select(Partnership))).all()}
-    organisations = {o.id: o.name for o in (await session.exec(select(Organisation))).all()}
+    orgs = (await session.exec(select(Organisation))).all()
+    organisations = {o.id: o.name for o in orgs}
+    kinds = {o.id: o.kind for o in orgs}
     result: dict = {
         "person": {"name": person.display_name, "language": person.lang, "timezone": person.timezone,
                    "consent_at": _when(person.consent_at), "joined_at": _when(person.created_at),
@@ -108,14 +110,16 @@ async def export_person(session: AsyncSession, person: Person) -> dict:
             "partnership": partnerships.get(round_.partnership_id), "round": round_.number, "title": round_.title,
             "instrument": round_.instrument_id, "instrument_version": round_.instrument_version,
             "organisation": organisations.get(response.organisation_id),
+            "organisation_kind": kinds.get(response.organisation_id),
             "started_at": _when(response.started_at), "completed_at": _when(response.completed_at),
             "answers": [{"item": a.item_id, "answer": a.number if a.number is not None else a.text,
                          "answered_at": _when(a.answered_at)} for a in answers],
             "action_ideas": [{"item": i.item_id, "text": i.text, "shared": i.sharing or "coordinators",
                               "created_at": _when(i.created_at)} for i in ideas],
         })
-    actions = (await session.exec(select(Action).where(or_(Action.author_id == person.id,
-                                                           Action.owner_person_id == person.id)).order_by(Action.id))).all()
+    actions = (await session.exec(select(Action).where(  # ideas typed in a round are under their response already
+        or_(Action.author_id == person.id, Action.owner_person_id == person.id),
+        or_(col(Action.idea_id).is_(None), Action.owner_person_id == person.id)).order_by(Action.id))).all()
     for action in actions:
         result["actions"].append({
             "number": action.id, "partnership": partnerships.get(action.partnership_id), "text": action.text,

@@ -166,7 +166,8 @@ async def test_export_and_erase(user, seed, db) -> None:
     out = await u.say("/export")
     assert "Responses: 1 · answers: 2 · ideas: 0 · actions: 0 · contacts you recorded: 0" in out
     data = json.loads(u.adapter.saved[-1].read_text(encoding="utf-8"))
-    assert u.adapter.saved[-1].name == "samson-my-data.json"
+    assert u.adapter.saved[-1].name.startswith("samson-my-data-20")  # dated: a later copy keeps the earlier one
+    assert "Øst kommune" in u.adapter.saved[-1].read_text(encoding="utf-8")  # readable, not \u00d8
     assert data["memberships"] == [{"partnership": "Bydel Øst", "organisation": "Øst kommune", "role": "partner"}]
     first = data["responses"][0]["answers"][0]
     assert first["answer"] == 6.0 and first["item"] == "w.openness"
@@ -196,6 +197,7 @@ async def test_export_holds_ideas_actions_and_contacts_and_erase_leaves_a_dialog
     data = json.loads(u.adapter.saved[-1].read_text(encoding="utf-8"))
     idea = data["responses"][0]["action_ideas"][0]
     assert idea["text"] == "Meet at the library" and idea["shared"] == "coordinators" and idea["statement"]
+    assert "Meet at the library" not in json.dumps(data["actions"])  # counted once, under its response
     assert [(a["text"], a["you_are"], a["status"]) for a in data["actions"]] == [("A shared calendar", "author", "proposed")]
     assert [(sorted(c["between"]), c["kind"]) for c in data["contacts"]] == [(["Grønn Vekst AS", "Øst kommune"], "call")]
     async with db.session() as s:  # as if Liv had started a live dialogue in a channel

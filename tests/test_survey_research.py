@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot import round_lifecycle
@@ -16,7 +17,7 @@ from bot.research_export import export_round
 from bot.survey_overview import survey_overview
 from core.disclosure import Reason, Shown, Withheld
 from storage.db import Database
-from storage.models import Round
+from storage.models import Answer, Round
 from storage.partnerships import add_organisation, create_partnership
 from storage.rounds import open_round
 from tests.conftest import ScriptedUser, Seed, join
@@ -168,6 +169,7 @@ async def test_a_partner_answers_in_the_console(core, seed: Seed, db: Database, 
     out = await join(kari, seed.codes["gronn"], "nb")
     assert "(1 av 82)" in out and "forskning" in out.lower()
     inputs = survey_inputs(likert=4, barrier=55)
+    inputs[0] = "ja"  # the research question takes "ja", as people say it
     out = await kari.say(*inputs[:5])
     assert "kommunen" in out  # the social enterprise reads about the municipality
     out = await kari.say("tilbake")
@@ -177,10 +179,17 @@ async def test_a_partner_answers_in_the_console(core, seed: Seed, db: Database, 
     out = await kari.say("/resume")
     assert "(6 av 82)" in out
     q70 = next(i for i, item in enumerate(SURVEY.items) if item.id == "q70")
-    out = await kari.say(*inputs[5:q70], "0")
+    likert = next(i for i, item in enumerate(SURVEY.items) if item.scale == "likert5" and i >= 5)
+    out = await kari.say(*inputs[5:likert], "vet ikke")  # no "can't say" here: the middle is for that
+    assert "ikke «vet ikke». 3 betyr nøytral eller ikke relevant" in out
+    out = await kari.say(*inputs[likert:q70], "0")
     assert "1 til 100" in out  # out of range: said, nothing stored
     out = await kari.say("hopp over", *inputs[q70 + 1:])
     assert "Takk! Du har svart på partnerundersøkelsen" in out
+    assert "Den gir ingen egen profil" in await kari.say("/results")  # not "you haven't answered anything"
+    async with db.session() as s:
+        consent = (await s.exec(select(Answer).where(Answer.item_id == "research_consent"))).one()
+    assert consent.text == "yes"
 
 
 async def _partnership(session, round_: Round):

@@ -7,6 +7,7 @@ from bot.erasure import erase as erase_person
 from bot.events import Choice
 from bot.turn import Turn
 from core.i18n import answer_words
+from storage.models import utcnow
 from storage.people import sole_coordinator_of
 
 CONFIRM = {"confirm"} | answer_words("yes")
@@ -27,7 +28,7 @@ async def export(turn: Turn, args: str) -> None:
         return
     data = await personal_data(turn.session, turn.person, turn.lang)
     turn.say(turn.t("export.done", **data.counts), audience=audience, document=data.content,
-             document_name="samson-my-data.json")
+             document_name=f"samson-my-data-{utcnow():%Y-%m-%d}.json")
 
 
 async def erase(turn: Turn, args: str) -> None:

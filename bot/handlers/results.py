@@ -24,7 +24,8 @@ async def mine(turn: Turn, args: str) -> None:
     scorecards = ("samson", load_instrument("samson").for_residents or "samson")
     response = await latest_response(turn.session, turn.person.id, scorecards)  # type: ignore[arg-type]
     if response is None:
-        turn.say(turn.t("results.none"))
+        survey = await latest_response(turn.session, turn.person.id, ("survey",))  # type: ignore[arg-type]
+        turn.say(turn.t("results.survey_only" if survey is not None and survey.completed_at else "results.none"))
         return
     round_ = await turn.session.get(Round, response.round_id)
     assert round_ is not None
