@@ -330,3 +330,15 @@ async def test_round_status_names_who_completed_by_organisation(core, user, seed
         closed = await s.get(Round, seed.round_id)
         counted = {org.organisation: org.members for org in await participation(s, closed)}
     assert counted["Grønn Vekst AS"] == 1  # as it stood at the close: nils was not expected to answer it
+
+
+async def test_without_a_platform_hint_the_partnerships_language_greets(user, db) -> None:
+    from storage.partnerships import add_organisation, create_invite, create_partnership
+
+    async with db.session() as s:
+        p = await create_partnership(s, "Malmö Östra", k=3, lang="sv")
+        org = await add_organisation(s, p, "Gröna Händer", "social_enterprise")
+        await create_invite(s, p, organisation=org, role="partner", code="SV-1")
+        await s.commit()
+    out = await user("sven").say("/start SV-1")
+    assert "Du är med i ”Malmö Östra”" in out and "Godkänner du detta?" in out

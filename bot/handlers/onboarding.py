@@ -27,6 +27,8 @@ async def start(turn: Turn, args: str) -> None:
     membership, _new = redeemed
     partnership = await get_partnership(turn.session, membership.partnership_id)
     turn.identity.current_partnership_id = partnership.id
+    if turn.person.lang is None and not turn.identity.locale_hint:  # no platform hint: the partnership's language
+        turn.identity.locale_hint = partnership.lang
     turn.session.add(turn.identity)
     if membership.role == Role.coordinator.value:
         joined = turn.t("start.joined_coordinator", partnership=partnership.name)
