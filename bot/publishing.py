@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import actions
 from bot.events import Audience, Reply
 from bot.invitations import Enqueue, default_enqueue
-from core.disclosure import Ledger
+from core.disclosure import Ledger, Withheld
 from core.i18n import t
 from core.instrument import Instrument, load_instrument
 from core.report import fmt, group_chart, group_drilldown, group_summary
@@ -72,17 +72,52 @@ class Published:
     previous: Snapshot | None
     companion: Published | None = None
     """The residents' own result of the same round, when they had their own instrument."""
+    figures: Snapshot | None = None
+    """The figures to show, when not just the publication's own (see ``_round_result``)."""
 
     @cached_property
     def snapshot(self) -> Snapshot:
         """The figures (read from the publication once)."""
-        return snapshot_of(self.publication)
+        return self.figures or snapshot_of(self.publication)
+
+
+def merged(snapshots: Sequence[Snapshot]) -> Snapshot:
+    """The newest snapshot, each figure it had to withhold taken from the newest earlier one that showed it.
+
+    Every figure was published already, so showing them together reveals nothing new; without this a
+    close that had to withhold figures (an interim result was published a few answers before) would
+    leave the older, smaller interim result standing instead.
+    """
+    newest, *older = snapshots
+
+    def fill(own: dict, pick: Callable[[Snapshot], dict]) -> dict:
+        result = dict(own)
+        for key, cell in own.items():
+            if isinstance(cell, Withheld):
+                shown = (earlier for earlier in (pick(snap).get(key) for snap in older)
+                         if earlier is not None and not isinstance(earlier, Withheld))
+                result[key] = next(shown, cell)
+        return result
+
+    return replace(newest, items=fill(newest.items, lambda snap: snap.items),
+                   counts=fill(newest.counts, lambda snap: snap.counts),
+                   by_group=fill(newest.by_group, lambda snap: snap.by_group))
+
+
+async def _round_result(session: AsyncSession, round_id: int) -> tuple[Publication, Snapshot] | None:
+    """A round's newest publication that shows a figure, with every figure an earlier one showed (``merged``)."""
+    found = sorted(await publications.of_round(session, round_id), key=lambda p: p.number, reverse=True)
+    if not found:
+        return None
+    snapshots = [snapshot_of(p) for p in found]
+    first = next((n for n, snap in enumerate(snapshots) if snap.any_shown), 0)
+    return found[first], merged(snapshots[first:])
 
 
 async def _shown_of_round(session: AsyncSession, round_id: int) -> Publication | None:
-    """The publication of a round that shows the most figures (the newest of equals)."""
-    found = await publications.of_round(session, round_id)
-    return max(found, key=lambda p: (snapshot_of(p).shown_count, p.number), default=None)
+    """A round's newest publication (its figures: ``_round_result``)."""
+    found = await _round_result(session, round_id)
+    return found[0] if found else None
 
 
 async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
@@ -99,14 +134,14 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
 
 async def shows_something(session: AsyncSession, round_: Round) -> bool:
     """Whether any publication of the round shows a figure."""
-    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
-    return publication is not None and snapshot_of(publication).any_shown
+    found = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    return found is not None and found[1].any_shown
 
 
 async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:
     before = await previous_round(session, round_)
-    publication = await _shown_of_round(session, before.id) if before else None  # type: ignore[arg-type]
-    return snapshot_of(publication) if publication else None
+    found = await _round_result(session, before.id) if before else None  # type: ignore[arg-type]
+    return found[1] if found else None
 
 
 async def latest(session: AsyncSession, partnership: Partnership, instrument_id: str = "samson") -> Published | None:
@@ -139,9 +174,9 @@ async def _newest(session: AsyncSession, partnership: Partnership, instrument_id
     if found is None:
         return None
     round_ = found[0]
-    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
-    assert publication is not None
-    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
+    result = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    assert result is not None
+    return Published(round_, result[0], await _previous(session, round_), await _companion(session, round_), result[1])
 
 
 async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> Published | None:
@@ -159,25 +194,25 @@ async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> P
 
 async def _companion(session: AsyncSession, round_: Round) -> Published | None:
     for companion in await rounds.companions(session, round_):
-        publication = await _shown_of_round(session, companion.id)  # type: ignore[arg-type]
-        if publication is not None:
-            return Published(companion, publication, None)
+        result = await _round_result(session, companion.id)  # type: ignore[arg-type]
+        if result is not None:
+            return Published(companion, result[0], None, figures=result[1])
     return None
 
 
 async def of_round(session: AsyncSession, round_: Round) -> Published | None:
-    """A given round's result (the publication that shows the most), with the round before it to compare."""
-    publication = await _shown_of_round(session, round_.id)  # type: ignore[arg-type]
-    if publication is None:
+    """A given round's result (every figure its publications showed), with the round before it to compare."""
+    result = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    if result is None:
         return None
-    return Published(round_, publication, await _previous(session, round_), await _companion(session, round_))
+    return Published(round_, result[0], await _previous(session, round_), await _companion(session, round_), result[1])
 
 
 async def compared_with(session: AsyncSession, published: Published, other: Round) -> Published:
     """``published`` with ``other``'s result as the one to compare (instead of the round before)."""
     earlier = await of_round(session, other)
     return Published(published.round, published.publication, earlier.snapshot if earlier else None,
-                     published.companion)
+                     published.companion, published.figures)
 
 
 async def of_publication(session: AsyncSession, publication: Publication) -> Published | None:

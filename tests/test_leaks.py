@@ -65,6 +65,29 @@ async def test_interim_result_cannot_be_differenced_by_the_next_view(user, seed)
     assert "Group profile over 3 responses" in out and "over 4" not in out
 
 
+async def test_a_close_after_an_interim_result_shows_the_whole_round_not_the_interim(user, seed) -> None:
+    def numbers(n: int) -> list[str]:
+        return [a if a != "?" else "5" for a in full_answers(n)]
+
+    people = [user(f"p{n}") for n in range(6)]
+    for i, person in enumerate(people[:3]):
+        await join(person, seed.codes["kommune" if i == 0 else "gronn"])
+        await person.say(*numbers(i))
+    coordinator = user("koord")
+    await coordinator.say(f"/start {seed.codes['coordinator']}", "yes", "en", "pause")
+    assert "over 3 responses is published" in await coordinator.say("/round publish")
+    for i, person in enumerate(people[3:], start=3):
+        await join(person, seed.codes["gronn"])
+        answers = numbers(i)
+        if i == 5:
+            answers[10] = "?"  # one statement now has 5 answers: 2 more than the interim's, so it stays as it was
+        await person.say(*answers)
+    await coordinator.say("/round close")
+    out = await people[5].say("/group")
+    assert "Group profile over 6 responses" in out and "(interim)" not in out
+    assert "not shown" not in out  # the one statement the close had to hold back shows its interim figure
+
+
 async def _round_with_answers(db: Database, seed, answers: list[dict[str, float | None]], org: str = "gronn") -> None:
     """People who completed the seeded SAMSON round with the given answers (others 6), then the round closed."""
     async with db.session() as s:
