@@ -15,7 +15,7 @@ def report(
     partnership: Annotated[str, typer.Argument(help="Partnership slug or id.")],
     round_ref: Annotated[str | None, typer.Option(
         "--round", help="Round id, #N for SAMSON round N, or survey / residents (the newest such round); "
-             "default: the latest published.")] = None,
+             "default: the latest published SAMSON round, else the latest partner survey.")] = None,
     compare: Annotated[str | None, typer.Option(
         help="Round to overlay (id or #N); default: the round before.")] = None,
     lang: LangOption = "nb",

@@ -32,8 +32,10 @@ class ReportError(ValueError):
 
 
 async def _published(session: AsyncSession, partnership: Partnership, round_: Round | None) -> publishing.Published:
-    if round_ is None:
-        found = await publishing.latest(session, partnership)
+    if round_ is None:  # the latest SAMSON result, else the latest partner survey's
+        found = await publishing.latest(session, partnership) or await publishing.latest(session, partnership, "survey")
+        if found is None:
+            raise ReportError("nothing has been published yet; close or publish a round first")
     else:
         found = await publishing.of_round(session, round_)
     if found is None:

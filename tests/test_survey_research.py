@@ -212,3 +212,17 @@ async def test_the_coordinator_summary_carries_the_barriers_by_side(db: Database
     assert "Barriers by side of the table" in text
     assert "• Municipality: Not invented here 25 (n 2)" in text
     assert 'Why do we see "Search" so differently? (municipality 25, the other side 85)' in text
+
+
+async def test_the_report_of_a_partnership_with_only_a_survey_is_the_surveys(db: Database) -> None:
+    from bot.reports import make_report
+    from storage.models import Partnership
+
+    round_id = await _partnership_with_survey(db, "Sjøbyen", [
+        ("municipality", 4, 20, True), ("municipality", 5, 40, True),
+        ("social_enterprise", 2, 80, True), ("social_enterprise", 3, 60, True)])
+    async with db.session() as s:
+        round_ = await s.get(Round, round_id)
+        partnership = await s.get(Partnership, round_.partnership_id)  # type: ignore[union-attr]
+        pdf, name = await make_report(s, partnership, "en")  # type: ignore[arg-type]
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
