@@ -430,6 +430,23 @@ def known_ids() -> list[str]:
     return sorted({p.parent.name for p in bundled_files()})
 
 
+INSTRUMENT_WORDS = {
+    "scorecard": "samson",
+    "undersøkelse": "survey", "undersøkelsen": "survey", "partnerundersøkelse": "survey",
+    "partnerundersøkelsen": "survey", "enkät": "survey", "enkäten": "survey", "partnerenkät": "survey",
+    "partnerenkäten": "survey",
+    "check-in": "checkin", "innsjekk": "checkin", "innsjekking": "checkin", "incheckning": "checkin",
+    "dialogsjekk": "checkin", "dialogsjekken": "checkin", "dialogkoll": "checkin", "dialogkollen": "checkin",
+}
+"""Names of the bundled instruments as Norwegian and Swedish coordinators type them, besides their ids."""
+
+
+def instrument_named(word: str) -> str | None:
+    """The bundled instrument a typed word names (its id, or a name in ``INSTRUMENT_WORDS``), or None."""
+    word = word.strip().lower()
+    return word if word in known_ids() else INSTRUMENT_WORDS.get(word)
+
+
 @cache
 def load_instrument(instrument_id: str, version: int | None = None) -> Instrument:
     """A bundled instrument (``samson``, ``survey``, ``checkin``): the given version, or the newest."""

@@ -14,7 +14,7 @@ from bot.events import Audience, Choice
 from bot.invitations import invite_members
 from bot.turn import Turn
 from core.i18n import LANGUAGES, t
-from core.instrument import known_ids
+from core.instrument import instrument_named
 from core.qr import qr_png
 from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of, bindings
@@ -74,15 +74,6 @@ async def bind(turn: Turn, args: str) -> None:
              audience=Audience.CHAT)
 
 
-INSTRUMENT_WORDS = {
-    "scorecard": "samson",
-    "undersøkelse": "survey", "undersøkelsen": "survey", "partnerundersøkelse": "survey",
-    "partnerundersøkelsen": "survey", "enkät": "survey", "enkäten": "survey", "partnerenkät": "survey",
-    "partnerenkäten": "survey",
-    "check-in": "checkin", "innsjekk": "checkin", "innsjekking": "checkin", "incheckning": "checkin",
-    "dialogsjekk": "checkin", "dialogsjekken": "checkin", "dialogkoll": "checkin", "dialogkollen": "checkin",
-}
-"""Names of the instruments as Norwegian and Swedish coordinators type them, besides their ids."""
 CLOSE_NOW = {"now", "nå", "nu"}
 """``/round close now``: close although some answers are still in progress."""
 
@@ -105,8 +96,7 @@ async def round_command(turn: Turn, args: str) -> None:
     if partnership is None:
         return
     first, _, after = rest.strip().partition(" ")
-    word = first.lower()
-    instrument = word if word in known_ids() else INSTRUMENT_WORDS.get(word)
+    instrument = instrument_named(first)
     if instrument:
         rest = after
     if action == "open":

@@ -6,7 +6,7 @@ from bot import actions, publishing, summaries
 from bot.events import Audience, Choice
 from bot.flows import samson
 from bot.turn import Turn
-from core.instrument import load_instrument
+from core.instrument import instrument_named, load_instrument
 from storage import publications
 from storage.channels import binding_of
 from storage.models import Partnership, Round
@@ -14,9 +14,6 @@ from storage.people import membership_in
 from storage.rounds import latest_response, open_rounds
 
 COMPARE_WORDS = {"compare", "sammenlign", "jämför"}
-SURVEY_WORDS = {"survey", "undersøkelse", "undersøkelsen", "enkät", "enkäten"}
-CHECKIN_WORDS = {"checkin", "check-in", "innsjekk", "dialogsjekk", "dialogsjekken", "incheckning", "dialogkoll",
-                 "dialogkollen"}
 
 
 async def mine(turn: Turn, args: str) -> None:
@@ -65,10 +62,11 @@ async def group(turn: Turn, args: str) -> None:
     if words and words[0].lower() in COMPARE_WORDS:
         await _compare(turn, words[1] if len(words) > 1 else "")
         return
-    if args.strip().lower() in CHECKIN_WORDS:
+    named = instrument_named(args)
+    if named == "checkin":
         await _checkin(turn)
         return
-    instrument = "survey" if args.strip().lower() in SURVEY_WORDS else "samson"
+    instrument = "survey" if named == "survey" else "samson"
     if instrument == "survey":
         args = ""
     found = await where_group_results_go(turn)
