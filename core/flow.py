@@ -350,7 +350,7 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
         lead = t(lang, "err.empty") if not norm else t(lang, "err.unknown_choice")
         raise _Invalid(f"{lead} {t(lang, 'err.choose', options=listing)}")
     # free text
-    if norm in SKIP and item.optional:
+    if (norm in SKIP or norm in CANT_SAY) and item.optional:  # "?" is "don't know", never the text "?"
         return Answer()
     if not norm:
         key = "flow.type_text_optional" if item.optional else "flow.type_text"

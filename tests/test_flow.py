@@ -176,3 +176,10 @@ def test_button_labels_can_be_typed_in_every_language() -> None:
         assert back.state.position == 4, lang  # "↩ رجوع" typed as «رجوع»
         na = advance(SAMSON, state, t(lang, "choice.na"), ctx)
         assert na.effects and na.effects[0].answer.is_blank, lang  # type: ignore[union-attr]
+
+
+def test_a_question_mark_on_an_optional_free_text_is_dont_know_not_the_text() -> None:
+    checkin = load_instrument("checkin")
+    position = next(n for n, item in enumerate(checkin.items) if item.type == "text" and item.optional)
+    step = advance(checkin, FlowState(position=position), "?", FlowContext("nb", None, {}))
+    assert step.effects[0] == RecordAnswer(checkin.items[position].id, Answer())
