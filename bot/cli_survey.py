@@ -16,7 +16,8 @@ survey_app = typer.Typer(help="The partner survey across partnerships.", no_args
 @survey_app.command("overview")
 def overview(
     lang: LangOption = "nb",
-    k: Annotated[int | None, typer.Option(min=1, help="Anonymity threshold; default: the strictest partnership's.")] = None,
+    k: Annotated[int | None, typer.Option(min=1, help="A stricter anonymity threshold; never below the strictest partnership's k "
+                                                      "(the default).")] = None,
     charts: Annotated[Path | None, typer.Option(help="Directory to write the factor and barrier charts (PNG) to.")] = None,
 ) -> None:
     """Success factors and barriers by side over every partnership's newest closed survey round (k-gated)."""

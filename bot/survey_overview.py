@@ -34,9 +34,11 @@ class Overview:
 
 
 async def survey_overview(session: AsyncSession, k: int | None = None) -> Overview:
-    """Every partnership's newest closed survey round, pooled, by side; ``k`` defaults to the strictest partnership's."""
+    """Every partnership's newest closed survey round, pooled, by side; ``k`` is the strictest partnership's, or a
+    stricter one given."""
     found = await latest_closed_rounds(session, "survey")
-    k = k or max((p.k_threshold for _, p in found), default=3)
+    strictest = max((p.k_threshold for _, p in found), default=3)
+    k = max(k or strictest, strictest)  # a k given may only be stricter: never below any partnership's own
     ledger = Ledger(k)
     respondents: list[Respondent] = []
     named: list[tuple[str, int]] = []

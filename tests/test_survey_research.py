@@ -125,6 +125,9 @@ async def test_the_overview_pools_partnerships_by_side_and_names_only_those_with
     assert [name for name, _ in found.named] == ["Fjordbyen", "Sandvik"] and found.unnamed == 1
     assert isinstance(found.snapshot.items["q26"], Withheld)
     assert found.snapshot.items["q26"].reason == Reason.DIFFERENCING  # type: ignore[union-attr]
+    async with db.session() as s:  # a k below the partnerships' own (2 here) never loosens the gate
+        loose = await survey_overview(s, k=1)
+    assert loose.named == found.named and isinstance(loose.snapshot.items["q26"], Withheld)
 
 
 def test_overview_and_export_from_the_command_line(db_url: str, tmp_path: Path, monkeypatch) -> None:
