@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
@@ -55,8 +54,7 @@ async def _checkin_window(session: AsyncSession, partnership: Partnership) -> di
     now = utcnow()
     year, month = month_key(now, zone(partnership.timezone))
     period = f"{year}-{month:02d}"
-    taken = (await session.exec(select(Round.id).where(
-        Round.partnership_id == partnership.id, Round.instrument_id == "checkin", Round.period == period))).first()
+    taken = await rounds.checkin_of_period(session, partnership.id, period)  # type: ignore[arg-type]
     return {"opened_at": now, "closes_at": now + timedelta(days=partnership.checkin_window_days),
             "period": None if taken else period}
 

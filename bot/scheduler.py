@@ -28,7 +28,7 @@ from storage.channels import bindings
 from storage.contacts import advance_nudge_clock, due_nudge_targets, due_organisations, start_clocks
 from storage.db import SCHEDULER_LOCK, Database, try_lock_for_transaction
 from storage.models import Identity, Membership, Partnership, Person, Response, Round, RoundStatus, utcnow
-from storage.rounds import RoundError
+from storage.rounds import RoundError, checkin_of_period
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -87,9 +87,7 @@ class Planner:
         if not start <= self.now < closes or start < p.created_at:
             return
         period = f"{year}-{month:02d}"
-        exists = (await self.session.exec(select(Round.id).where(
-            Round.partnership_id == p.id, Round.instrument_id == "checkin", Round.period == period))).first()
-        if exists:
+        if await checkin_of_period(self.session, p.id, period):  # type: ignore[arg-type]
             return
         try:
             _round, invited = await round_lifecycle.open_(

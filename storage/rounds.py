@@ -98,6 +98,12 @@ async def open_round(
     return round_
 
 
+async def checkin_of_period(session: AsyncSession, partnership_id: int, period: str) -> int | None:
+    """The id of the partnership's check-in for ``period`` (e.g. '2027-02'), if one was opened."""
+    return (await session.exec(select(Round.id).where(
+        Round.partnership_id == partnership_id, Round.instrument_id == "checkin", Round.period == period))).first()
+
+
 async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id: str | None = None,
                       *, sessions: bool = False) -> list[Round]:
     """Open rounds of a partnership, oldest first; a live dialogue session's round only with ``sessions``."""

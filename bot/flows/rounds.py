@@ -148,6 +148,14 @@ async def on_button(turn: Turn, raw: str) -> None:
     turn.say(turn.t("stale"), notice=True)
 
 
+async def _store_idea(turn: Turn, response: Response, effect: flow.Effect) -> None:
+    """Store an idea's text or its author's choice of who sees it (other effects are not about ideas)."""
+    if isinstance(effect, flow.RecordIdea):
+        await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
+    elif isinstance(effect, flow.ShareIdea):
+        await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
+
+
 async def _after_close(turn: Turn, response: Response, round_: Round, org: Organisation | None, raw: str) -> None:
     """Input for a round that has closed: no more answers, but an idea begun before the close is still
     taken, with its author's choice of who sees it (ideas are not part of the published result)."""
@@ -161,10 +169,7 @@ async def _after_close(turn: Turn, response: Response, round_: Round, org: Organ
             return
         effects = step.effects
         for effect in effects:
-            if isinstance(effect, flow.RecordIdea):
-                await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
-            elif isinstance(effect, flow.ShareIdea):
-                await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
+            await _store_idea(turn, response, effect)
         paused = any(isinstance(effect, flow.Paused) for effect in effects)
         if (step.state.awaiting_idea or step.state.choosing_sharing) and not paused:  # the sharing question, or the idea again
             for prompt in step.prompts:
@@ -217,10 +222,8 @@ async def on_input(turn: Turn, raw: str,
         if isinstance(effect, flow.RecordAnswer):
             await save_answer(turn.session, response.id, effect.item_id, effect.answer)  # type: ignore[arg-type]
             metrics.ANSWERS.inc()
-        elif isinstance(effect, flow.RecordIdea):
-            await save_idea(turn.session, response.id, effect.item_id, effect.text)  # type: ignore[arg-type]
-        elif isinstance(effect, flow.ShareIdea):
-            await share_idea(turn.session, response.id, effect.item_id, effect.sharing.value)  # type: ignore[arg-type]
+        elif isinstance(effect, flow.RecordIdea | flow.ShareIdea):
+            await _store_idea(turn, response, effect)
         elif isinstance(effect, flow.Paused):
             turn.identity.awaiting = None
             turn.session.add(turn.identity)
