@@ -31,17 +31,16 @@ async def console(settings: Settings, user: str | None, invite: str | None, char
     from bot.adapters.console import ConsoleAdapter
     from bot.demo import DEFAULT_DEMO_CODE, DEMO_CODES, DEMO_COORDINATOR_CODE
     from bot.dispatch import BotCore
-    from storage.people import memberships, resolve_identity
+    from storage.people import find_identity, memberships
 
     db = Database(settings.database_url)
     await db.migrate()
     has_demo = await demo_present(db, add=demo)
     user = user or login_name()
-    async with db.session() as session:
-        identity, person = await resolve_identity(session, "console", "local", user, display_name=user)
-        is_member = bool(await memberships(session, person.id))  # type: ignore[arg-type]
-        awaiting = identity.awaiting
-        await session.commit()
+    async with db.session() as session:  # a look only: nothing is stored about them before they write
+        found = await find_identity(session, "console", "local", user)
+        is_member = found is not None and bool(await memberships(session, found[1].id))  # type: ignore[arg-type]
+        awaiting = found[0].awaiting if found else None
     adapter = ConsoleAdapter(
         BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir,
         locale_hint=os.environ.get("LANG", "").split(".")[0] or None, echo=not sys.stdin.isatty(),

@@ -39,7 +39,7 @@ from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
 from storage.db import Database, lock_for_transaction
 from storage.models import Identity, Membership, Organisation, Outbox, Partnership, utcnow
-from storage.people import resolve_identity
+from storage.people import forget_stranger, resolve_identity
 
 log = logging.getLogger(__name__)
 MAX_INPUT = 20_000
@@ -206,6 +206,8 @@ class BotCore:
                 turn = Turn(session, event, identity, person)
                 await self._route(turn)
                 replies = turn.finish()
+                if turn.person.consent_at is None:
+                    await forget_stranger(session, turn.person)
                 if event.update_key and replies:
                     await _write_replies(session, event, replies, claimed=not recovered)
                 await session.commit()

@@ -33,12 +33,18 @@ _IDENTITY = select(Identity, Person).join(Person, Person.id == Identity.person_i
 """Built once: every update looks its sender up."""
 
 
+async def find_identity(session: AsyncSession, platform: str, workspace: str, user_id: str) -> tuple[Identity, Person] | None:
+    """The identity and person for a platform user, if the bot keeps any."""
+    found = (await session.exec(_IDENTITY, params={"platform": platform, "workspace": workspace, "user": user_id})).first()
+    return (found[0], found[1]) if found else None
+
+
 async def resolve_identity(
     session: AsyncSession, platform: str, workspace: str, user_id: str,
     *, display_name: str = "", locale_hint: str | None = None,
 ) -> tuple[Identity, Person]:
     """The identity and person for a platform user, created on first contact."""
-    found = (await session.exec(_IDENTITY, params={"platform": platform, "workspace": workspace, "user": user_id})).first()
+    found = await find_identity(session, platform, workspace, user_id)
     if found:
         identity, person = found
         if locale_hint and identity.locale_hint != locale_hint:
@@ -190,6 +196,24 @@ async def leave_unconsented(session: AsyncSession, person: Person) -> int:
                        .values(current_partnership_id=None, active_response_id=None, awaiting=None))
     await session.flush()
     return len(rows)
+
+
+async def forget_stranger(session: AsyncSession, person: Person) -> bool:
+    """Keep no row about someone who is in no partnership and never consented, once nothing is asked of them.
+
+    A stranger writing to the bot, someone who declined consent, or someone writing again after
+    /erase: they get their answer, and their name and platform account are not kept.
+    """
+    if person.consent_at is not None or person.id is None:
+        return False
+    await session.flush()
+    member = select(Membership.id).where(Membership.person_id == person.id).limit(1)
+    asked = select(Identity.id).where(Identity.person_id == person.id, col(Identity.awaiting).is_not(None)).limit(1)
+    if (await session.exec(member)).first() is not None or (await session.exec(asked)).first() is not None:
+        return False
+    await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
+    await session.exec(delete(Person).where(Person.id == person.id))  # type: ignore[call-overload]
+    return True
 
 
 async def mark_unreachable(session: AsyncSession, platform: str, workspace: str, channel: str) -> None:

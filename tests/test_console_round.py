@@ -8,7 +8,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from bot.events import Event, EventKind
-from storage.models import ActionIdea, Answer, Invite, Membership, Response, Round
+from storage.models import ActionIdea, Answer, Identity, Invite, Membership, Person, Response, Round
 from storage.rounds import participation
 from tests.conftest import close_as_coordinator, full_answers, join
 
@@ -140,6 +140,7 @@ async def test_declined_consent_leaves_no_membership_and_frees_the_invite(user, 
         assert (await s.exec(select(Response))).all() == []
         assert (await s.exec(select(Membership))).all() == []
         assert (await s.exec(select(Invite).where(Invite.code == seed.codes["kommune"]))).one().uses == 0
+        assert (await s.exec(select(Person).where(Person.display_name == "hans"))).all() == []  # nor their name
     # changing their mind later works with the same code
     assert "(1 av 54)" in await u.say(f"/start {seed.codes['kommune']}", "ja", "nb")
 
@@ -183,6 +184,9 @@ async def test_export_and_erase(user, seed, db) -> None:
         assert (await s.exec(select(Response))).all() == []
     assert "Du er ikke med i noe partnerskap" in await u.say("/resume")
     assert "Skriv /start KODE" in await u.say("hei")  # not "type /resume": they have to join first
+    async with db.session() as s:  # writing again after /erase stores nothing about them
+        assert (await s.exec(select(Person).where(Person.display_name == "jon"))).all() == []
+        assert (await s.exec(select(Identity).where(Identity.user_id == "jon"))).all() == []
 
 
 async def test_export_holds_ideas_actions_and_contacts_and_erase_leaves_a_dialogue_nameless(user, seed, db) -> None:
