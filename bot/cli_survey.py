@@ -58,7 +58,7 @@ def export(
     microdata: Annotated[bool, typer.Option(help="Also write answers of respondents who gave research consent.")] = False,
 ) -> None:
     """Export a published round for research: aggregates per item and a codebook (CSV); microdata only with consent."""
-    from bot.research_export import export_round
+    from bot.research_export import export_round, readme
     from storage.partnerships import get_partnership
     from storage.rounds import get_round
 
@@ -89,3 +89,5 @@ def export(
             if result.left_out:
                 typer.echo(f"Left out of the microdata ({len(result.left_out)}): {', '.join(result.left_out)}. Fewer "
                            "than k who said no answered them, so their answers could be worked out from aggregates.csv.")
+    (folder / "README.txt").write_text(readme(r, p.k_threshold, result), encoding="utf-8")
+    typer.echo(f"Wrote {folder / 'README.txt'}: what each file and column means.")

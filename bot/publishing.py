@@ -73,7 +73,7 @@ class Published:
     companion: Published | None = None
     """The residents' own result of the same round, when they had their own instrument."""
     figures: Snapshot | None = None
-    """The figures to show, when not just the publication's own (see ``_round_result``)."""
+    """The figures to show, when not just the publication's own (see ``round_result``)."""
 
     @cached_property
     def snapshot(self) -> Snapshot:
@@ -104,7 +104,7 @@ def merged(snapshots: Sequence[Snapshot]) -> Snapshot:
                    by_group=fill(newest.by_group, lambda snap: snap.by_group))
 
 
-async def _round_result(session: AsyncSession, round_id: int) -> tuple[Publication, Snapshot] | None:
+async def round_result(session: AsyncSession, round_id: int) -> tuple[Publication, Snapshot] | None:
     """A round's newest publication that shows a figure, with every figure an earlier one showed (``merged``)."""
     found = sorted(await publications.of_round(session, round_id), key=lambda p: p.number, reverse=True)
     if not found:
@@ -115,8 +115,8 @@ async def _round_result(session: AsyncSession, round_id: int) -> tuple[Publicati
 
 
 async def _shown_of_round(session: AsyncSession, round_id: int) -> Publication | None:
-    """A round's newest publication (its figures: ``_round_result``)."""
-    found = await _round_result(session, round_id)
+    """A round's newest publication (its figures: ``round_result``)."""
+    found = await round_result(session, round_id)
     return found[0] if found else None
 
 
@@ -134,13 +134,13 @@ async def previous_round(session: AsyncSession, round_: Round) -> Round | None:
 
 async def shows_something(session: AsyncSession, round_: Round) -> bool:
     """Whether any publication of the round shows a figure."""
-    found = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    found = await round_result(session, round_.id)  # type: ignore[arg-type]
     return found is not None and found[1].any_shown
 
 
 async def _previous(session: AsyncSession, round_: Round) -> Snapshot | None:
     before = await previous_round(session, round_)
-    found = await _round_result(session, before.id) if before else None  # type: ignore[arg-type]
+    found = await round_result(session, before.id) if before else None  # type: ignore[arg-type]
     return found[1] if found else None
 
 
@@ -174,7 +174,7 @@ async def _newest(session: AsyncSession, partnership: Partnership, instrument_id
     if found is None:
         return None
     round_ = found[0]
-    result = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    result = await round_result(session, round_.id)  # type: ignore[arg-type]
     assert result is not None
     return Published(round_, result[0], await _previous(session, round_), await _companion(session, round_), result[1])
 
@@ -194,7 +194,7 @@ async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> P
 
 async def _companion(session: AsyncSession, round_: Round) -> Published | None:
     for companion in await rounds.companions(session, round_):
-        result = await _round_result(session, companion.id)  # type: ignore[arg-type]
+        result = await round_result(session, companion.id)  # type: ignore[arg-type]
         if result is not None:
             return Published(companion, result[0], None, figures=result[1])
     return None
@@ -202,7 +202,7 @@ async def _companion(session: AsyncSession, round_: Round) -> Published | None:
 
 async def of_round(session: AsyncSession, round_: Round) -> Published | None:
     """A given round's result (every figure its publications showed), with the round before it to compare."""
-    result = await _round_result(session, round_.id)  # type: ignore[arg-type]
+    result = await round_result(session, round_.id)  # type: ignore[arg-type]
     if result is None:
         return None
     return Published(round_, result[0], await _previous(session, round_), await _companion(session, round_), result[1])

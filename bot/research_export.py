@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import publishing
-from core.disclosure import Shown, Withheld
+from core.disclosure import OTHER_ANSWERS, SPREAD_MIN, Shown, Withheld
 from core.flow import Answer
 from core.instrument import RESEARCH_CONSENT, Instrument, Item, load_instrument
 from core.languages import LANGUAGES
 from core.results import Snapshot
-from core.survey import side_of_kind
-from storage import publications
+from core.survey import MUNICIPALITY, OTHER_SIDE, side_of_kind
 from storage.models import Partnership, Round
 from storage.rounds import completed_answers
 
@@ -141,14 +140,53 @@ def microdata(instrument: Instrument, round_: Round, rows: list[tuple[int, dict[
 async def export_round(session: AsyncSession, round_: Round, *, with_microdata: bool) -> Export:
     """The export of a published round (SAMSON, survey or check-in)."""
     instrument = load_instrument(round_.instrument_id, round_.instrument_version)
-    found = await publications.of_round(session, round_.id)  # type: ignore[arg-type]
-    if not found:
+    found = await publishing.round_result(session, round_.id)  # type: ignore[arg-type]
+    if found is None:
         raise ExportError(f"round {round_.id} has not been published yet; close or publish it first")
-    newest = max(found, key=lambda p: p.number)
     rows = await completed_answers(session, round_)
     partnership = await session.get(Partnership, round_.partnership_id)
     assert partnership is not None
     data, consented, left_out = (microdata(instrument, round_, rows, partnership.k_threshold) if with_microdata
                                  else (None, 0, []))
-    return Export(aggregates(instrument, publishing.snapshot_of(newest)), codebook(instrument),
+    return Export(aggregates(instrument, found[1]), codebook(instrument),
                   data if consented else None, consented, len(rows), left_out if consented else [])
+
+
+def readme(round_: Round, k: int, export: Export) -> str:
+    """What the export's files and columns mean (README.txt beside them)."""
+    lines = [
+        f"SAMSON research export: \"{round_.title}\" ({round_.instrument_id} v{round_.instrument_version}), "
+        f"{export.respondents} completed responses, k = {k}.",
+        "Files are UTF-8, comma-separated, one header row.",
+        "",
+        "aggregates.csv: the published result (as members see it), one row per item.",
+        "  item_id, number  the item; codebook.csv has its wording and scale.",
+        "  n                answers behind the figure; \"can't say\" and skipped answers do not count.",
+        f"  mean, sd         the mean and the standard deviation (sd only from {SPREAD_MIN} answers).",
+        f"  counts           choice items: option=count; options fewer than k chose are together as {OTHER_ANSWERS}=count.",
+        "  withheld         why nothing is shown: too_few (fewer than k answers), differencing (against a figure",
+        "                   already published it would single out fewer than k people), breakdown.",
+        "",
+        "codebook.csv: one row per item.",
+        "  item_id, number  as above; number is the item's number in the source questionnaire (the survey's 1-82).",
+        "  type, scale      the answer type; for scales min-max, the neutral point, and what a blank means.",
+        "  options          choice items: id=label.",
+        "  constructs       the constructs (fields, values, factors, barriers) the item belongs to, ;-separated.",
+        "  reverse          yes: reverse-keyed in the scoring; answers everywhere in the export are as given.",
+        "  side_wording     yes: the statement is worded for the respondent's side of the table.",
+        "  text_<lang>      the statement in that language.",
+    ]
+    if export.microdata is not None:
+        lines += [
+            "",
+            f"microdata.csv: the answers of the {export.consented} of {export.respondents} respondents who said yes "
+            "to the research question; nobody else is in it.",
+            "  respondent         a pseudonym, stable within this round's export, that says nothing about the person.",
+            "  organisation_kind  the kind of organisation they answered for; blank when fewer than k share it.",
+            f"  side               {MUNICIPALITY} or {OTHER_SIDE} (everyone else); blank when fewer than k share it.",
+            "  <item_id>          the answer: a number, a choice id or free text; blank = can't say, skipped or not asked.",
+        ]
+        if export.left_out:
+            lines.append(f"  Left out: {', '.join(export.left_out)}. Fewer than k who said no answered them, so their "
+                         "answers could be worked out from aggregates.csv.")
+    return "\n".join(lines) + "\n"

@@ -154,6 +154,10 @@ def test_overview_and_export_from_the_command_line(db_url: str, tmp_path: Path, 
     assert out.exit_code == 0, out.output
     assert "3 of 4 respondents gave research consent" in out.output
     assert len(_rows((tmp_path / "x" / "microdata.csv").read_text())) == 3
+    readme = (tmp_path / "x" / "README.txt").read_text(encoding="utf-8")  # every column explained
+    assert "microdata.csv: the answers of the 3 of 4 respondents who said yes" in readme
+    for column in ("respondent", "organisation_kind", "withheld", "constructs", "side_wording"):
+        assert f"  {column}" in readme
     out = runner.invoke(app, ["export", "fjordbyen", "--round", str(round_id), "--format", "xlsx"])
     assert out.exit_code != 0 and "use csv" in out.output
     out = runner.invoke(app, ["results", "fjordbyen", "--instrument", "survey", "--lang", "en"])
