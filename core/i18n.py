@@ -145,7 +145,7 @@ def language_from_hint(hint: str | None) -> str | None:
 
 def normalise_language(value: str) -> str | None:
     """Accept a code, a language's own name or an alias ('norsk', 'Svenska', 'english' …); None if unknown."""
-    v = value.strip().lower()
+    v = value.strip().lstrip("🌐").strip().lower()  # also as the language button reads: "🌐 Svenska"
     return ALIASES.get(v) or language_from_hint(v)
 
 

@@ -145,6 +145,15 @@ async def test_declined_consent_leaves_no_membership_and_frees_the_invite(user, 
     assert "(1 av 54)" in await u.say(f"/start {seed.codes['kommune']}", "ja", "nb")
 
 
+async def test_a_language_typed_at_the_terms_shows_them_in_it(user, seed) -> None:
+    u = user("lisa")
+    await u.say(f"/start {seed.codes['kommune']}")
+    out = await u.say("🌐 Svenska")  # as the language button reads
+    assert "Språket är nu svenska" in out and "Godkänner du detta?" in out
+    out = await u.say("ja")
+    assert "Tack! Ditt samtycke är registrerat" in out and "(1 av 54)" in out and "Välj språk" not in out
+
+
 async def test_lang_command_switches_mid_round(user, seed) -> None:
     u = user("ida")
     await join(u, seed.codes["kommune"], "en")

@@ -61,9 +61,9 @@ async def on_consent(turn: Turn, answer: str) -> None:
         await leave_unconsented(turn.session, turn.person)
         await turn.session.refresh(turn.identity)
         turn.say(turn.t("consent.declined"))
-    elif word in (CHOOSE_LANGUAGE, "/lang", "lang") or word.lstrip("🌐 ") in _language_words():
+    elif word in (CHOOSE_LANGUAGE, "/lang", "lang") or (bare := word.lstrip("🌐 ").strip()) in ("", *_language_words()):
         await ask_language(turn)
-    elif (lang := normalise_language(word)) is not None:  # a language typed instead of an answer: the terms in it
+    elif (lang := normalise_language(bare)) is not None:  # a language typed instead of an answer: the terms in it
         await set_language(turn, lang)
         await ask_consent(turn, language_chosen=True)
     else:
