@@ -203,7 +203,9 @@ async def run_one(kind: str, args: argparse.Namespace) -> dict:
         await wait_polling(fake, proc)
         await asyncio.sleep(2.0)
         ps = psutil.Process(proc.pid)
-        figures["idle RSS MB"] = ps.memory_info().rss / 2**20
+        rss = ps.memory_info().rss
+        figures["idle RSS MiB"] = rss / 2**20
+        figures["idle RSS MB"] = rss / 10**6  # decimal megabytes
 
         # 1. Many residents start at once: how soon is each tap answered?
         done: list[float] = []
