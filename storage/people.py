@@ -202,9 +202,10 @@ async def forget_stranger(session: AsyncSession, person: Person) -> bool:
     """Keep no row about someone who is in no partnership and never consented, once nothing is asked of them.
 
     A stranger writing to the bot, someone who declined consent, or someone writing again after
-    /erase: they get their answer, and their name and platform account are not kept.
+    /erase: they get their answer, and their name and platform account are not kept. Only a
+    language they chose (/lang) keeps the row, so the bot goes on speaking it.
     """
-    if person.consent_at is not None or person.id is None:
+    if person.consent_at is not None or person.lang is not None or person.id is None:
         return False
     await session.flush()
     member = select(Membership.id).where(Membership.person_id == person.id).limit(1)

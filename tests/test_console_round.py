@@ -355,3 +355,12 @@ async def test_without_a_platform_hint_the_partnerships_language_greets(user, db
         await s.commit()
     out = await user("sven").say("/start SV-1")
     assert "Du är med i ”Malmö Östra”" in out and "Godkänner du detta?" in out
+
+
+async def test_a_stranger_keeps_the_language_they_chose_and_nothing_else(user, db) -> None:
+    u = user("nils")
+    assert "Your language is now English" in await u.say("/lang en")
+    assert "Type /start CODE" in await u.say("hello")  # still in English, before joining
+    async with db.session() as s:
+        person = (await s.exec(select(Person).where(Person.display_name == "nils"))).one()
+        assert person.lang == "en" and person.consent_at is None

@@ -61,6 +61,8 @@ async def on_consent(turn: Turn, answer: str) -> None:
         await leave_unconsented(turn.session, turn.person)
         await turn.session.refresh(turn.identity)
         turn.say(turn.t("consent.declined"))
+        turn.person.lang = None  # nothing is kept about them, not even the language they chose
+        turn.session.add(turn.person)
     elif word in (CHOOSE_LANGUAGE, "/lang", "lang") or (bare := word.lstrip("🌐 ").strip()) in ("", *_language_words()):
         await ask_language(turn)
     elif (lang := normalise_language(bare)) is not None:  # a language typed instead of an answer: the terms in it
