@@ -56,7 +56,8 @@ async def invite_members(session: AsyncSession, round_: Round, enqueue: Enqueue 
     rows = []
     for membership, identity in (await session.exec(query)).all():
         target = dm_target(identity)
-        if target is None or not may_answer(membership.role, round_.audience, round_.parent_round_id is not None):
+        if target is None or not may_answer(membership.role, round_.audience, round_.parent_round_id is not None,
+                                            organisation=membership.organisation_id is not None):
             continue
         rows.append(dict(
             key=f"round-invite:{round_.id}:{identity.id}", platform=identity.platform, workspace=identity.workspace,

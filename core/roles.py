@@ -8,22 +8,24 @@ SESSION = "session"
 """The audience of a live dialogue session's round: voted on in a channel, never answered privately."""
 
 
-def may_answer(role: str, audience: str, companion: bool = False) -> bool:
-    """Whether a member with ``role`` may answer a round for ``audience`` (coordinators may answer any).
+def may_answer(role: str, audience: str, companion: bool = False, *, organisation: bool = True) -> bool:
+    """Whether a member with ``role`` may answer a round for ``audience``.
 
-    A ``companion`` round (the residents' own instrument beside a partners' round) is for residents only.
+    One answers for an organisation: a coordinator with none facilitates and answers nothing (else
+    they would count as a resident, or as a partner of no side). Residents' rounds are for residents
+    only; a ``companion`` round (the residents' own instrument beside a partners' round) too.
     """
     if companion:
         return role == RESIDENT
-    if audience == SESSION:
+    if audience == SESSION or (role == COORDINATOR and not organisation):
         return False
     if audience == "all":
         return True
     if audience == "residents":
-        return role in (RESIDENT, COORDINATOR)
+        return role == RESIDENT
     return role != RESIDENT
 
 
-def counts_as_expected(role: str, audience: str) -> bool:
-    """Whether a member counts in a round's participation ("2 of 5 answered"): answerers, not coordinators."""
-    return role != COORDINATOR and may_answer(role, audience)
+def counts_as_expected(role: str, audience: str, *, organisation: bool = True) -> bool:
+    """Whether a member counts in a round's participation ("2 of 5 answered"): whoever may answer it."""
+    return may_answer(role, audience, organisation=organisation)

@@ -35,7 +35,8 @@ def health_lines(lang: str, health: Sequence[Health]) -> list[str]:
     """'• Org: 12 days ⚠ overdue' per organisation, longest silence first."""
     lines = []
     for h in health:
-        days = t(lang, "health.never") if h.days is None else t(lang, "health.days", n=h.days)
+        days = (t(lang, "health.never") if h.days is None else t(lang, "health.today") if h.days == 0
+                else t(lang, "health.days", n=h.days))
         lines.append(f"• {h.organisation}: {days}" + (" ⚠ " + t(lang, "health.overdue") if h.overdue else ""))
     return lines
 

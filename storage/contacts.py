@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.schedule import interval
-from storage.models import Contact, Identity, Membership, Organisation, Partnership, Person, utcnow
+from storage.models import Contact, Identity, Membership, Organisation, OrgKind, Partnership, Person, Role, utcnow
 
 
 async def record_contact(
@@ -74,11 +74,11 @@ class DueOrganisation:
 
 
 async def due_organisations(session: AsyncSession, now: datetime, limit: int = 1000) -> list[DueOrganisation]:
-    """Organisations whose nudge time has come: one indexed range query on ``next_nudge_at``."""
+    """Partner organisations whose nudge time has come: one indexed range query on ``next_nudge_at``."""
     query = (
         select(Organisation.id, Organisation.partnership_id, Organisation.name,  # type: ignore[call-overload]
                Organisation.contact_due_at, Organisation.next_nudge_at, Organisation.last_contact_at)
-        .where(col(Organisation.next_nudge_at) <= now)
+        .where(col(Organisation.next_nudge_at) <= now, Organisation.kind != OrgKind.residents.value)
         .order_by(col(Organisation.next_nudge_at))
         .limit(limit)
     )
@@ -107,7 +107,8 @@ async def due_nudge_targets(session: AsyncSession, now: datetime, limit: int = 1
     """
     due = (
         select(Organisation.id)
-        .where(col(Organisation.next_nudge_at) <= now, Organisation.next_nudge_at == Organisation.contact_due_at)
+        .where(col(Organisation.next_nudge_at) <= now, Organisation.next_nudge_at == Organisation.contact_due_at,
+               Organisation.kind != OrgKind.residents.value)  # residents are never nudged about partner contact
         .order_by(col(Organisation.next_nudge_at))
         .limit(limit)
         .subquery()
@@ -119,7 +120,8 @@ async def due_nudge_targets(session: AsyncSession, now: datetime, limit: int = 1
         .join(due, due.c.id == Membership.organisation_id)
         .join(Person, Person.id == Membership.person_id)
         .join(Identity, Identity.person_id == Person.id)
-        .where(col(Person.consent_at).is_not(None), Identity.unreachable == False)  # noqa: E712
+        .where(col(Person.consent_at).is_not(None), Identity.unreachable == False,  # noqa: E712
+               Membership.role != Role.resident.value)
         .where(or_(col(Identity.dm_channel).is_not(None), Identity.platform == "slack"))
     )
     rows = (await session.exec(query)).all()
@@ -142,13 +144,26 @@ class ContactHealth:
 
 
 async def contact_health(session: AsyncSession, partnership: Partnership, now: datetime) -> list[ContactHealth]:
-    """Per organisation: days since the last contact (None: never), overdue ones marked; longest silence first."""
+    """Per organisation: days since the last contact (None: never), overdue ones marked; longest silence first.
+
+    Shown to others (digests, summaries), so only contact said so (/contact) or seen in a shared channel counts:
+    a check-in's answer is one person's, and one organisation's "3 days ago" would give it away. Check-in
+    contact still resets the organisation's own nudge clock.
+    """
     orgs = (await session.exec(select(Organisation).where(Organisation.partnership_id == partnership.id))).all()
+    shown = (await session.exec(select(Contact.organisation_id, Contact.other_organisation_id, Contact.at).where(
+        Contact.partnership_id == partnership.id, Contact.source != "checkin"))).all()
+    last: dict[int, datetime] = {}
+    for org_id, other_id, at in shown:
+        for touched in (org_id, other_id):
+            if touched is not None and (touched not in last or last[touched] < at):
+                last[touched] = at
+    every = interval(partnership.contact_frequency)
     result = []
-    for org in orgs:
-        days = (now - org.last_contact_at).days if org.last_contact_at else None
-        overdue = org.contact_due_at is not None and org.contact_due_at <= now
-        result.append(ContactHealth(org.name, days, overdue))
+    for org in (o for o in orgs if o.kind != OrgKind.residents.value):  # partner contact only
+        seen = last.get(org.id)  # type: ignore[arg-type]
+        days = (now - seen).days if seen else None
+        result.append(ContactHealth(org.name, days, (seen or partnership.created_at) + every <= now))
     return sorted(result, key=lambda h: (-(h.days if h.days is not None else 10**6), h.organisation))
 
 

@@ -109,9 +109,14 @@ async def create_invite(
     expires_at: datetime | None = None,
     code: str | None = None,
 ) -> Invite:
-    """Create an invite code for a partnership (and organisation, for partners)."""
+    """Create an invite code for a partnership (and organisation, for partners).
+
+    A partner code for the residents' organisation is a resident code: residents answer their own rounds.
+    """
     if role not in Role.__members__:
         raise ValueError(f"unknown role '{role}': use one of {', '.join(Role.__members__)}")
+    if role == Role.partner.value and organisation is not None and organisation.kind == OrgKind.residents.value:
+        role = Role.resident.value
     invite = Invite(
         code=(code or new_code()).upper(),
         partnership_id=partnership.id,

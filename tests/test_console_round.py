@@ -332,7 +332,7 @@ async def test_round_status_names_who_completed_by_organisation(core, user, seed
     out = await koord.say("/round status")
     assert "1 of 2 have completed" in out
     assert "Øst kommune: 1 of 1 completed, 0 in progress – ola" in out
-    assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress – —" in out
+    assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress\n" in out + "\n"
     assert "✓" not in out and "0/0" not in out
     out = await koord.say("/round close")  # kari is still answering: asked first, with a button to close now
     assert "Answers still in progress in \"Vår\": 1. Closing now leaves them unfinished" in out
@@ -364,3 +364,28 @@ async def test_a_stranger_keeps_the_language_they_chose_and_nothing_else(user, d
     async with db.session() as s:
         person = (await s.exec(select(Person).where(Person.display_name == "nils"))).one()
         assert person.lang == "en" and person.consent_at is None
+
+
+async def test_a_coordinator_without_an_organisation_answers_no_round_and_is_not_counted(user, seed, db) -> None:
+    from storage.partnerships import add_organisation, create_invite, get_partnership
+
+    async with db.session() as s:
+        p = await get_partnership(s, seed.partnership_id)
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        await create_invite(s, p, organisation=naboer, role="resident", code="NAB-1")
+        await s.commit()
+    kari = user("kari")
+    out = await kari.say(f"/start {seed.codes['coordinator']}", "yes", "en")
+    assert "As a coordinator without an organisation you don't answer rounds yourself" in out
+    assert "(1 of 54)" not in out
+    await kari.say("/round close")
+    assert "(resident, Naboer)" in await kari.say("/invite Naboer")  # the residents' organisation: a resident code
+    out = await kari.say("/round open residents Winter voices")
+    assert "Participants being invited: 0" in out  # not the coordinator herself
+    rita = user("rita")
+    assert "(1 av " in await rita.say("/start NAB-1", "ja", "nb")
+    assert "don't answer rounds yourself" in await kari.say("/resume")
+    out = await kari.say("/round status")
+    assert "No organisation" not in out and "kari" not in out and "0 of 1" in out
+    async with db.session() as s:
+        assert len((await s.exec(select(Response))).all()) == 1  # rita's; none for the coordinator

@@ -220,6 +220,8 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     assert "Joint workshop in March" in digest
     assert "How often people were in touch: Weekly or more 2." in digest  # k=2 here: both answers count
     assert "The informal contact: Close and trusting 2." in digest and "Too little time" in digest
+    # The contact picture names organisations, so it shows contact said so or seen, never one person's answer.
+    assert "• Øst kommune: 24 days ago" in digest and "• Grønn Vekst AS: 24 days ago" in digest
     instrument = load_instrument("samson")
     db = Database(db_url)
     async with db.session() as s:
@@ -346,3 +348,25 @@ def test_the_schedule_shows_the_check_in_that_will_really_open() -> None:
     new = describe(Partnership(name="Ny", slug="ny", created_at=now), now)
     assert "next Jan " in new and "Dec 1" not in new  # created after it began: the scheduler skips it, so does this
     assert "next Dec 1 " in describe(Partnership(name="Eldre", slug="eldre", created_at=datetime(2026, 1, 5, tzinfo=UTC)), now)
+
+
+async def test_residents_are_never_nudged_about_partner_contact(db) -> None:
+    from storage.contacts import contact_health, due_nudge_targets, due_organisations
+
+    created = local(2027, 1, 4, 9, 0)
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Nord", k=3, lang="en")
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        kommune = await add_organisation(s, p, "Nord kommune", "municipality")
+        person = Person(display_name="Rita", lang="en", consent_at=created)
+        s.add(person)
+        await s.flush()
+        s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=naboer.id, role="resident"))
+        s.add(Identity(person_id=person.id, platform="telegram", workspace=WS, user_id="601", dm_channel="601"))
+        # a coordinator met the residents (and the municipality) once
+        await record_contact(s, naboer, "monthly", kind="meeting", source="partner", at=created, other=kommune)
+        await s.commit()
+        later = created + timedelta(days=90)
+        assert [d.name for d in await due_organisations(s, later)] == ["Nord kommune"]
+        assert await due_nudge_targets(s, later) == []  # the municipality has no one to reach; Rita is not nudged
+        assert [h.organisation for h in await contact_health(s, p, later)] == ["Nord kommune"]

@@ -36,9 +36,10 @@ async def _seed(db_url: str) -> None:
     await db.migrate()
     async with db.session() as s:
         p = await create_partnership(s, "Bydel Øst", k=3)
-        await add_organisation(s, p, "Øst kommune", "municipality")
+        kommune = await add_organisation(s, p, "Øst kommune", "municipality")
         await add_organisation(s, p, "Grønn Vekst AS", "social_enterprise")
-        await create_invite(s, p, role="coordinator", code="KOORD-1")
+        # a coordinator from the municipality: they answer rounds for it (one with no organisation answers none)
+        await create_invite(s, p, organisation=kommune, role="coordinator", code="KOORD-1")
         await s.commit()
     await db.close()
 

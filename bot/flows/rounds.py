@@ -16,7 +16,7 @@ from bot.invitations import minutes
 from bot.turn import Turn
 from core import flow
 from core.instrument import load_instrument
-from core.roles import may_answer
+from core.roles import COORDINATOR, may_answer
 from core.survey import side_of_kind
 from storage.models import Organisation, Response, Round, RoundStatus
 from storage.people import membership_in
@@ -42,7 +42,8 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
         return []
     found = []
     for round_ in await open_rounds(turn.session, partnership.id):  # type: ignore[arg-type]
-        if not may_answer(membership.role, round_.audience, round_.parent_round_id is not None):
+        if not may_answer(membership.role, round_.audience, round_.parent_round_id is not None,
+                          organisation=membership.organisation_id is not None):
             continue
         response = (
             await turn.session.exec(
@@ -54,11 +55,18 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
     return found
 
 
+async def _none_open(turn: Turn) -> None:
+    partnership = await turn.partnership()
+    membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
+    facilitator = membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
+    turn.say(turn.t("round.no_organisation" if facilitator else "round.none_open"))
+
+
 async def offer(turn: Turn) -> None:
     """Tell the person which rounds are open for them; go straight into a single one."""
     available = await _available(turn)
     if not available:
-        turn.say(turn.t("round.none_open"))
+        await _none_open(turn)
         return
     if len(available) == 1:
         await begin(turn, available[0][0])
@@ -77,7 +85,7 @@ async def resume(turn: Turn, args: str) -> None:
     if args.strip().isdigit():
         available = [(r, resp) for r, resp in available if r.id == int(args.strip())]
     if not available:
-        turn.say(turn.t("round.none_open"))
+        await _none_open(turn)
         return
     round_, _ = available[0]
     await begin(turn, round_)

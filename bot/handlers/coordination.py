@@ -173,7 +173,8 @@ async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     for org in orgs:
         name = turn.t("round.status_no_org") if org.organisation == "—" else org.organisation
         lines.append("• " + turn.t("round.status_org", organisation=name, done=len(org.completed), total=org.members,
-                                   started=len(org.in_progress), names=", ".join(org.completed) or "—"))
+                                   started=len(org.in_progress),
+                                   names=" – " + ", ".join(org.completed) if org.completed else ""))
     return lines
 
 
@@ -211,7 +212,7 @@ async def invite(turn: Turn, args: str) -> None:
     created = await create_invite(turn.session, partnership, organisation=org, role=role,
                                   max_uses=1 if role == Role.coordinator.value else None)  # not to be forwarded
     shown_org = f", {org.name}" if org else ""
-    turn.say(turn.t("invite.created", partnership=partnership.name, role=turn.t(f"role.{role}"), organisation=shown_org,
+    turn.say(turn.t("invite.created", partnership=partnership.name, role=turn.t(f"role.{created.role}"), organisation=shown_org,
                     code=created.code))
     if turn.event.deep_link:
         link = turn.event.deep_link.format(code=created.code)
