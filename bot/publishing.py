@@ -179,17 +179,27 @@ async def _newest(session: AsyncSession, partnership: Partnership, instrument_id
     return Published(round_, result[0], await _previous(session, round_), await _companion(session, round_), result[1])
 
 
-async def latest_scorecard(session: AsyncSession, partnership: Partnership) -> Published | None:
-    """The standing SAMSON result (see ``standing``): the partners' round (with its residents' companion), or a round
-    opened for the residents alone, whichever was published last."""
+async def latest_scorecard(session: AsyncSession, partnership: Partnership, *,
+                           for_residents: bool = False) -> Published | None:
+    """The standing SAMSON result (see ``standing``): the partners' round, with its residents' companion.
+
+    A round opened for the residents alone stands instead when no partners' round was published, and, for
+    residents (``for_residents``), when it was published last.
+    """
     partners = await standing(session, partnership, "samson")
-    residents_id = load_instrument("samson").for_residents
-    residents = await standing(session, partnership, residents_id) if residents_id else None
-    if residents is None or residents.round.parent_round_id is not None:
+    residents = await residents_alone(session, partnership)
+    if residents is None:
         return partners
-    if partners is None or residents.publication.published_at > partners.publication.published_at:
+    if partners is None or (for_residents and residents.publication.published_at > partners.publication.published_at):
         return residents
     return partners
+
+
+async def residents_alone(session: AsyncSession, partnership: Partnership) -> Published | None:
+    """The standing result of a round opened for the residents alone (not a partners' round's companion)."""
+    residents_id = load_instrument("samson").for_residents
+    residents = await standing(session, partnership, residents_id) if residents_id else None
+    return residents if residents is not None and residents.round.parent_round_id is None else None
 
 
 async def _companion(session: AsyncSession, round_: Round) -> Published | None:

@@ -294,3 +294,35 @@ async def test_the_answer_the_intro_names_and_an_idea_typed_in_ukrainian_are_und
     assert t("uk", "err.not_number") not in out
     async with db.session() as s:
         assert [i.text for i in (await s.exec(select(ActionIdea))).all()] == ["вечірні зустрічі біля школи"]
+
+
+async def test_partners_keep_their_profile_when_a_residents_round_is_newer(core, db, seed, user) -> None:
+    from sqlmodel import select
+
+    from storage.models import Organisation
+
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        await create_invite(s, p, organisation=naboer, role="resident", code="NAB-1")
+        kommune = (await s.exec(select(Organisation).where(Organisation.name == "Øst kommune"))).one()
+        spring = await s.get(Round, seed.round_id)
+        for n in range(3):
+            await completed_person(s, spring, kommune.id, f"Partner {n}", seed=n)
+        await round_lifecycle.close(s, p, spring)
+        winter, _ = await round_lifecycle.open_(s, p, "samson", title="Winter voices", audience="residents")
+        for n in range(3):
+            await completed_person(s, winter, naboer.id, f"Resident {n}", seed=n, inputs=["7"] * len(RESIDENTS.items))
+        await round_lifecycle.close(s, p, winter)
+        await s.commit()
+    ada = user("ada")
+    await ada.say(f"/start {seed.codes['kommune']}", "yes", "en")
+    out = await ada.say("/group")  # the partners' profile, and where the residents' newer one is
+    assert "Vår" in out and load_instrument("samson").fields[0].title.get("en") in out
+    assert "The residents' own round \"Winter voices\" has a newer published result: /group residents" in out
+    out = await ada.say("/group residents")
+    assert "Winter voices" in out and RESIDENTS.fields[0].title.get("en") in out
+    rita = user("rita")
+    await rita.say("/start NAB-1", "ja", "/lang en")
+    out = await rita.say("/group")  # residents see their own, newest round
+    assert "Winter voices" in out and "/group residents" not in out

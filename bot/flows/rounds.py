@@ -59,7 +59,10 @@ async def _none_open(turn: Turn) -> None:
     partnership = await turn.partnership()
     membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
     facilitator = membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
-    turn.say(turn.t("round.no_organisation" if facilitator else "round.none_open"))
+    if facilitator and await open_rounds(turn.session, partnership.id):  # type: ignore[union-attr,arg-type]
+        turn.say(turn.t("round.no_organisation"))  # rounds are open, but not for them
+    else:
+        turn.say(turn.t("round.none_open"))
 
 
 async def offer(turn: Turn) -> None:

@@ -9,7 +9,7 @@ from bot.turn import Turn
 from core.instrument import instrument_named, load_instrument
 from storage import publications
 from storage.channels import binding_of
-from storage.models import Partnership, Round
+from storage.models import Partnership, Role, Round
 from storage.people import membership_in
 from storage.rounds import latest_response, open_rounds
 
@@ -66,17 +66,26 @@ async def group(turn: Turn, args: str) -> None:
     if named == "checkin":
         await _checkin(turn)
         return
-    instrument = "survey" if named == "survey" else "samson"
-    if instrument == "survey":
+    instrument = named if named in ("survey", "residents") else "samson"
+    if instrument != "samson":
         args = ""
     found = await where_group_results_go(turn)
     if found is None:
         return
     partnership, audience = found
+    residents_newer = None
     if instrument == "survey":
         published = await publishing.standing(turn.session, partnership, instrument)
+    elif instrument == "residents":
+        published = await publishing.residents_alone(turn.session, partnership)
     else:
-        published = await publishing.latest_scorecard(turn.session, partnership)
+        membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
+        resident = membership is not None and membership.role == Role.resident.value
+        published = await publishing.latest_scorecard(turn.session, partnership, for_residents=resident)
+        alone = None if resident else await publishing.residents_alone(turn.session, partnership)
+        if alone is not None and published is not None and alone.round.id != published.round.id \
+                and alone.publication.published_at > published.publication.published_at:
+            residents_newer = alone.round.title
     pending = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
                if published is None or r.opened_at > published.round.opened_at]
     if published is None:
@@ -91,6 +100,8 @@ async def group(turn: Turn, args: str) -> None:
     turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
         turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)
+    if residents_newer:
+        turn.say(turn.t("group.residents_newer", title=residents_newer), audience=audience)
 
 
 async def _checkin(turn: Turn) -> None:
