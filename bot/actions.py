@@ -26,7 +26,7 @@ from core.schedule import zone
 from storage import actions as register
 from storage.actions import OPEN, Entry
 from storage.models import Action, ActionStatus, Membership, Partnership, Person, Round, utcnow
-from storage.partnerships import NotFound, get_organisation
+from storage.partnerships import NotFound, get_organisation, list_organisations
 from storage.people import membership_in
 
 STATUS_WORDS = {
@@ -168,7 +168,8 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     try:
         org = await get_organisation(session, partnership, organisation)
     except NotFound:
-        raise ActionError("action.unknown_org", name=organisation) from None
+        known = ", ".join(o.name for o in await list_organisations(session, partnership)) or "—"
+        raise ActionError("org.unknown", name=organisation, partnership=partnership.name, known=known) from None
     serves = serves or action.serves  # e.g. a proposal made on a session's statement
     if serves is None and action.idea_id is not None:
         entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]

@@ -247,8 +247,8 @@ async def result_replies(
     instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
     title_key = "survey.title" if instrument.kind == "survey" else "chart.group_title"
     title = t(lang, title_key, partnership=partnership.name, round=published.round.title)
-    if published.publication.occasion == "interim":
-        title += " " + t(lang, "group.interim")
+    if published.publication.occasion == "interim":  # still open, or closed with nothing new to show
+        title += " " + t(lang, "group.interim" if published.round.closed_at is None else "group.closed_interim")
     if instrument.kind == "survey":
         return await _survey_replies(instrument, published, lang, title, audience)
     if field_id:

@@ -46,7 +46,7 @@ async def test_an_idea_is_agreed_followed_up_when_overdue_and_done(core, db: Dat
     assert "not a date" in await coordinator.say(f"/action agree {number} Grønn Vekst AS soon")
     out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2025-01-01 2")  # about the date, not the "2"
     assert "2025-01-01 has passed: a due date is today or later" in out and "'2'" not in out
-    assert "No organisation" in await coordinator.say(f"/action agree {number} Nobody AS 2w")
+    assert "There is no organisation \"Nobody AS\"" in await coordinator.say(f"/action agree {number} Nobody AS 2w")
     out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w field 2")  # "field" (felt, fält) may go first
     assert f"Action #{number} is agreed" in out
     listing = await kari.say("/actions")
@@ -94,6 +94,8 @@ async def test_ideas_after_statements_keep_their_authors_choice(core, db: Databa
         entry = (await s.exec(select(Action).where(Action.text == "Bytt på å lede møtene"))).one()
         assert entry.author_id is not None and entry.source == "idea"
         number = entry.id  # type: ignore[assignment]
+    out = await coordinator.say(f"/action agree {number} Bydel Nord 1m")  # a typo'd owner: the ones there are
+    assert 'There is no organisation "Bydel Nord" in "Bydel Øst". Organisations: Øst kommune, Grønn Vekst AS' in out
     await coordinator.say(f"/action agree {number} Øst kommune 1m")
     async with db.session() as s:
         entry = await s.get(Action, number)

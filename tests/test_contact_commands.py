@@ -81,10 +81,11 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
     out = await kari.say("/set farge blå")
     assert "ukjent innstilling «farge»: bruk frekvens, innsjekk" in out
+    await kari.say("/set språk svenska")  # a language by its name
     async with db.session() as s:
         p = (await s.exec(select(Partnership))).one()
-    assert (p.summary_day, p.summary_time, p.checkin_day, p.quiet_hours, p.contact_frequency) == (
-        "mon", "09:00", "first-weekday", "off", "quarterly")
+    assert (p.summary_day, p.summary_time, p.checkin_day, p.quiet_hours, p.contact_frequency, p.lang) == (
+        "mon", "09:00", "first-weekday", "off", "quarterly", "sv")
 
 
 async def test_snooze_and_settings(user, seed, db) -> None:

@@ -63,6 +63,7 @@ async def test_interim_result_cannot_be_differenced_by_the_next_view(user, seed)
     assert "No new figures could be published" in out
     out = await people[3].say("/group")
     assert "Group profile over 3 responses" in out and "over 4" not in out
+    assert "(closed; the last result the anonymity rules allowed)" in out and "(interim)" not in out
 
 
 async def test_a_close_after_an_interim_result_shows_the_whole_round_not_the_interim(user, seed) -> None:

@@ -198,7 +198,7 @@ async def invite(turn: Turn, args: str) -> None:
             org = await get_organisation(turn.session, partnership, " ".join(words))
         except NotFound:
             known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
-            turn.say(turn.t("invite.unknown_org", name=" ".join(words), partnership=partnership.name, known=known),
+            turn.say(turn.t("org.unknown", name=" ".join(words), partnership=partnership.name, known=known),
                      is_error=True)
             return
     elif role in (Role.partner.value, Role.resident.value):
@@ -234,7 +234,7 @@ async def add(turn: Turn, args: str) -> None:
         org = await get_organisation(turn.session, partnership, org_name)
     except NotFound:
         known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
-        turn.say(turn.t("invite.unknown_org", name=org_name, partnership=partnership.name, known=known), is_error=True)
+        turn.say(turn.t("org.unknown", name=org_name, partnership=partnership.name, known=known), is_error=True)
         return
     for user_id in users:
         identity, person = await resolve_identity(turn.session, turn.event.platform, turn.event.workspace, user_id)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.handlers.coordination import coordinator_partnership
 from bot.turn import Turn
-from core.i18n import LANGUAGES, day_and_time, t
+from core.i18n import LANGUAGES, day_and_time, normalise_language, t
 from core.languages import LANGUAGE_NAMES
 from core.schedule import (
     FIRST_WEEKDAY,
@@ -84,7 +84,7 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
         zone(values[0])
         partnership.timezone = values[0]
     elif name == "language":
-        lang = values[0].lower()
+        lang = normalise_language(" ".join(values)) or values[0].lower()  # a code or a name ("svenska")
         if lang not in LANGUAGES:
             raise ScheduleError("settings.err.language", value=values[0], languages=", ".join(LANGUAGES))
         partnership.lang = lang
