@@ -42,6 +42,7 @@ app.command()(assist)
 app.command()(paper)
 
 PartnershipArg = Annotated[str, typer.Argument(help="Partnership slug or id.")]
+ChartsDir = Annotated[Path, typer.Option(help="Where the console saves charts and /export files (a folder per user).")]
 PARTNERSHIP_LANG = f"Language of its channel and group messages (every language the bot speaks), a code: {LANGUAGE_LIST}."
 
 
@@ -49,7 +50,7 @@ PARTNERSHIP_LANG = f"Language of its channel and group messages (every language 
 def run(
     user: Annotated[str | None, typer.Option(help="Console user id (default: your login name).")] = None,
     invite: Annotated[str | None, typer.Option(help="Invite code to join with on first use.")] = None,
-    charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
+    charts_dir: ChartsDir = Path("charts"),
     role: Annotated[str, typer.Option(
         help="all (one process does everything), web (takes updates and sends), worker (only sends), "
              "or scheduler (only decides what is due; run exactly one).")] = "all",
@@ -77,7 +78,7 @@ def run(
 def demo(
     user: Annotated[str | None, typer.Option(help="Console user id.")] = None,
     invite: Annotated[str | None, typer.Option(help="Demo invite code to join with.")] = None,
-    charts_dir: Annotated[Path, typer.Option(help="Where the console saves charts.")] = Path("charts"),
+    charts_dir: ChartsDir = Path("charts"),
 ) -> None:
     """Open the local chat with the demo partnership, adding it to the database if it is not there yet."""
     run_or_explain(lambda: console(Settings(), user, invite, charts_dir, demo=True))

@@ -28,7 +28,7 @@ async def demo_present(db: Database, *, add: bool) -> bool:
 
 async def console(settings: Settings, user: str | None, invite: str | None, charts_dir: Path, *, demo: bool) -> None:
     """Chat in this terminal; ``demo`` adds the demo partnership to any database (else only to an empty one)."""
-    from bot.adapters.console import ConsoleAdapter
+    from bot.adapters.console import ConsoleAdapter, safe_name
     from bot.demo import DEFAULT_DEMO_CODE, DEMO_CODES, DEMO_COORDINATOR_CODE
     from bot.dispatch import BotCore
     from storage.people import find_identity, memberships
@@ -42,7 +42,7 @@ async def console(settings: Settings, user: str | None, invite: str | None, char
         is_member = found is not None and bool(await memberships(session, found[1].id))  # type: ignore[arg-type]
         awaiting = found[0].awaiting if found else None
     adapter = ConsoleAdapter(
-        BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir,
+        BotCore(db), user=user, stdin=sys.stdin, stdout=sys.stdout, charts_dir=charts_dir / safe_name(user),
         locale_hint=os.environ.get("LANG", "").split(".")[0] or None, echo=not sys.stdin.isatty(),
     )
     print(f"SAMSON local chat as '{user}' (database: {settings.database_url}). Type /help; Ctrl-D or /exit leaves.")

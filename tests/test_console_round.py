@@ -187,7 +187,10 @@ async def test_export_and_erase(user, seed, db) -> None:
     out = await u.say("b")
     assert "Nothing was deleted" in out and "type /resume to see your question again" in out
     assert "(3 of 54)" in await u.say("/resume")
+    exported = u.adapter.saved[-1]
+    u = user("jon")  # the local chat opened again: files an earlier run saved for them go too
     assert "Everything has been deleted" in await u.say("/erase", "a")
+    assert not exported.exists() and exported.parent.name == "jon"
     async with db.session() as s:
         assert (await s.exec(select(Answer))).all() == []
         assert (await s.exec(select(Response))).all() == []

@@ -89,21 +89,21 @@ class ConsoleAdapter:
     def render(self, reply: Reply) -> None:
         """Print a reply: its image path, its text, and its buttons with keys."""
         out = self.stdout
-        if reply.forget_local_files:
-            for path in self.saved:
+        if reply.forget_local_files:  # also what an earlier run saved for this person in their folder
+            earlier = [p for p in self.charts_dir.glob("*") if _SAVED.match(p.name)] if self.charts_dir.is_dir() else []
+            for path in [*self.saved, *earlier]:
                 path.unlink(missing_ok=True)
             self.saved.clear()
         if reply.image is not None:
             self.charts_dir.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-            name = re.sub(r"[^A-Za-z0-9_.-]", "_", reply.image_name or "chart.png")
-            path = self.charts_dir / f"{stamp}-{name}"
+            path = self.charts_dir / f"{stamp}-{safe_name(reply.image_name or 'chart.png')}"
             path.write_bytes(reply.image)
             self.saved.append(path)
             out.write(f"[chart: {path}]\n")
         if reply.document is not None:
             self.charts_dir.mkdir(parents=True, exist_ok=True)
-            path = self.charts_dir / re.sub(r"[^A-Za-z0-9_.-]", "_", reply.document_name or "report.pdf")
+            path = self.charts_dir / safe_name(reply.document_name or "report.pdf")
             path.write_bytes(reply.document)
             self.saved.append(path)
             out.write(f"[document: {path}]\n")
@@ -127,3 +127,12 @@ class ConsoleAdapter:
                 out.write("   " + " ".join(f"[{n}]" for n in numbers) + "\n")
             if others:
                 out.write("   " + "   ".join(others) + "\n")
+
+
+_SAVED = re.compile(r"^(\d{8}-\d{6}-\d{6}-.+\.png|samson-my-data-.+\.json)$")
+"""The files the console saves about a person: their charts (stamped) and their /export copies."""
+
+
+def safe_name(name: str) -> str:
+    """A file or folder name made of letters, digits, ``_``, ``.`` and ``-`` only."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "_"
