@@ -47,6 +47,10 @@ async def make_report(session: AsyncSession, partnership: Partnership, lang: str
                       compare: Round | None = None) -> tuple[bytes, str]:
     """The report as PDF bytes, and a file name; ``compare`` picks the round overlaid (default: the previous)."""
     published = await _published(session, partnership, round_)
+    kind = load_instrument(published.round.instrument_id, published.round.instrument_version).kind
+    if kind == "checkin":
+        raise ReportError(f"'{published.round.title}' is a check-in: it has a digest, not a report "
+                          f"(samson results {partnership.slug} --instrument checkin)")
     previous = published.previous
     compared = await publishing.previous_round(session, published.round) if previous else None
     if compare is not None:
@@ -54,9 +58,14 @@ async def make_report(session: AsyncSession, partnership: Partnership, lang: str
             raise ValueError(f"compare '{published.round.title}' with another round of the same instrument "
                              f"({published.round.instrument_id}), not with '{compare.title}' ({compare.instrument_id})")
         earlier = await publishing.of_round(session, compare)
-        previous, compared = (earlier.snapshot, compare) if earlier else (None, None)
-    sections = await asyncio.to_thread(_samson_sections, published, previous, lang, partnership.name)
-    sections += await _survey_sections(session, partnership, lang)
+        if earlier is None or not earlier.snapshot.any_shown:
+            raise ReportError(f"'{compare.title}' has no published figures to compare with")
+        previous, compared = earlier.snapshot, compare
+    if kind == "survey":  # the survey round itself: its factors and barriers
+        sections = await _survey_sections(session, partnership, lang, published)
+    else:
+        sections = await asyncio.to_thread(_samson_sections, published, previous, lang, partnership.name)
+        sections += await _survey_sections(session, partnership, lang)
     sections += await _action_sections(session, partnership, lang)
     round_ = published.round
     closed = round_.closed_at.date().isoformat() if round_.closed_at else t(lang, "pdf.open")
@@ -96,8 +105,13 @@ def _samson_sections(published: publishing.Published, previous: Snapshot | None,
     return sections
 
 
-async def _survey_sections(session: AsyncSession, partnership: Partnership, lang: str) -> list[Section]:
-    published = await publishing.latest(session, partnership, "survey")
+async def _survey_sections(session: AsyncSession, partnership: Partnership, lang: str,
+                           published: publishing.Published | None = None) -> list[Section]:
+    """The survey's factors and barriers: of ``published``, else of the latest survey round."""
+    if published is not None and not published.snapshot.any_shown:  # the report's own round: say why it is empty
+        snap = published.snapshot
+        return [Section(t(lang, "survey.factors"), (t(lang, "group.withheld", n=snap.respondents, k=snap.k),))]
+    published = published or await publishing.latest(session, partnership, "survey")
     if published is None or not published.snapshot.any_shown:
         return []
     instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)

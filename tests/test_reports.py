@@ -83,6 +83,16 @@ def test_the_report_from_the_command_line(db_url: str, tmp_path: Path, monkeypat
     first = "\n".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "first.pdf").pages)
     assert "Runde: Spring 2027" in first and "Sammenlignet med" not in first  # nothing before the first round
 
+    out = runner.invoke(app, ["report", "bydel-ost", "--round", "survey", "--lang", "en", "--out", "survey.pdf"])
+    assert out.exit_code == 0, out.output  # the survey round's own report: factors and barriers, no empty profile
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "survey.pdf").pages).split())
+    assert "Round: Partner survey 2027" in text and "Barriers by side of the table" in text
+    assert "0 action fields" not in text and "No statement" not in text
+    for command in (["round", "open", "bydel-ost", "--title", "Empty"], ["round", "close", "bydel-ost"]):
+        assert runner.invoke(app, command).exit_code == 0
+    out = runner.invoke(app, ["report", "bydel-ost", "--round", "#2", "--compare", "#3", "--out", "x.pdf"])
+    assert out.exit_code != 0 and "'Empty' has no published figures to compare with" in out.output
+
 
 async def test_report_in_chat_goes_to_the_coordinators_group_as_a_pdf(db_url: str) -> None:
     await _history(db_url, survey=False)
