@@ -335,7 +335,7 @@ async def test_round_status_names_who_completed_by_organisation(core, user, seed
     out = await koord.say("/round status")
     assert "1 of 2 have completed" in out
     assert "Øst kommune: 1 of 1 completed, 0 in progress – ola" in out
-    assert "Grønn Vekst AS: 0 of 1 completed, 1 in progress\n" in out + "\n"
+    assert "Grønn Vekst AS: 0 of 1 completed, 1 (kari) in progress\n" in out + "\n"  # who to wait for
     assert "✓" not in out and "0/0" not in out
     out = await koord.say("/round close")  # kari is still answering: asked first, with a button to close now
     assert "Answers still in progress in \"Vår\": 1. Closing now leaves them unfinished" in out
@@ -392,3 +392,14 @@ async def test_a_coordinator_without_an_organisation_answers_no_round_and_is_not
     assert "No organisation" not in out and "kari" not in out and "0 of 1" in out
     async with db.session() as s:
         assert len((await s.exec(select(Response))).all()) == 1  # rita's; none for the coordinator
+
+
+async def test_a_second_code_says_what_one_already_is_and_changes_nothing(user, seed, db) -> None:
+    cy = user("cy")
+    await join(cy, seed.codes["gronn"])
+    out = await cy.say(f"/start {seed.codes['coordinator']}")
+    assert 'You are already part of "Bydel Øst" (partner, Grønn Vekst AS); the code does not change that' in out
+    assert 'You have joined "Bydel Øst" for Grønn Vekst AS' in await cy.say(f"/start {seed.codes['gronn']}")  # a re-tap
+    async with db.session() as s:
+        assert [(m.role, m.organisation_id is not None) for m in (await s.exec(select(Membership))).all()] == [
+            ("partner", True)]

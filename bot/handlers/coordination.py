@@ -165,7 +165,8 @@ async def round_command(turn: Turn, args: str) -> None:
 
 
 async def _status_lines(turn: Turn, round_: Round) -> list[str]:
-    """A round's participation: a headline, then each organisation expected in it (names of who completed)."""
+    """A round's participation: a headline, then each organisation expected in it (names of who completed, and of
+    who is still answering)."""
     done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
     orgs = await participation(turn.session, round_)
     total = sum(o.members for o in orgs)
@@ -173,7 +174,7 @@ async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     for org in orgs:
         name = turn.t("round.status_no_org") if org.organisation == "—" else org.organisation
         lines.append("• " + turn.t("round.status_org", organisation=name, done=len(org.completed), total=org.members,
-                                   started=len(org.in_progress),
+                                   started=f"{len(org.in_progress)} ({', '.join(org.in_progress)})" if org.in_progress else 0,
                                    names=" – " + ", ".join(org.completed) if org.completed else ""))
     return lines
 

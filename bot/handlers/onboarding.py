@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.flows import consent, rounds
 from bot.turn import Turn
 from storage.models import Organisation, Role
-from storage.partnerships import get_partnership, redeem_invite
+from storage.partnerships import find_invite, get_partnership, redeem_invite
 
 
 async def start(turn: Turn, args: str) -> None:
@@ -24,16 +24,21 @@ async def start(turn: Turn, args: str) -> None:
         shown = code if len(code) <= 24 else code[:24] + "…"
         turn.say(turn.t("start.bad_code", code=shown), is_error=True)
         return
-    membership, _new = redeemed
+    membership, new = redeemed
     partnership = await get_partnership(turn.session, membership.partnership_id)
     turn.identity.current_partnership_id = partnership.id
     if turn.person.lang is None and not turn.identity.locale_hint:  # no platform hint: the partnership's language
         turn.identity.locale_hint = partnership.lang
     turn.session.add(turn.identity)
-    if membership.role == Role.coordinator.value:
+    org = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
+    invite = await find_invite(turn.session, partnership.id, code)  # type: ignore[arg-type]
+    other = invite is not None and (invite.role, invite.organisation_id) != (membership.role, membership.organisation_id)
+    if not new and other:  # a member already, with another code: say as what (it never changes a membership)
+        joined = turn.t("start.already_member", partnership=partnership.name, role=turn.t(f"role.{membership.role}"),
+                        organisation=f", {org.name}" if org else "")
+    elif membership.role == Role.coordinator.value:
         joined = turn.t("start.joined_coordinator", partnership=partnership.name)
     else:
-        org = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
         joined = turn.t("start.joined", partnership=partnership.name, organisation=org.name if org else "—")
     if turn.person.consent_at is None:
         turn.say(turn.t("welcome") + "\n" + joined)
