@@ -165,6 +165,10 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     if all(shown.number != number for shown in await visible(session, partnership, coordinator=True,
                                                          statuses=(ActionStatus.proposed.value,))):
         raise ActionError("action.unknown", number=number)  # an idea still held back (too few shared yet) stays hidden
+    entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]
+                 if e.action.id == action.id)
+    if (Sharing(entry.sharing) if entry.sharing else Sharing.COORDINATORS) == Sharing.COORDINATORS:
+        raise ActionError("action.private_idea", number=number)  # an agreed action's text is shown to everyone
     try:
         org = await get_organisation(session, partnership, organisation)
     except NotFound:
@@ -172,8 +176,6 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
         raise ActionError("org.unknown", name=organisation, partnership=partnership.name, known=known) from None
     serves = serves or action.serves  # e.g. a proposal made on a session's statement
     if serves is None and action.idea_id is not None:
-        entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]
-                     if e.action.id == action.id)
         round_ = await session.get(Round, entry.round_id) if entry.round_id else None
         if round_ is not None:
             serves = _serves_of(entry, {round_.id: (round_.instrument_id, round_.instrument_version)})  # type: ignore[dict-item]

@@ -13,7 +13,6 @@ from bot.actions import ActionError
 from bot.outgoing import compose
 from bot.scheduler import run_tick
 from bot.summaries import summary_replies
-from core.instrument import load_instrument
 from storage.db import Database
 from storage.models import Action, ActionStatus, Outbox, Partnership, Person, utcnow
 from tests.conftest import ScriptedUser, Seed, join
@@ -94,13 +93,16 @@ async def test_ideas_after_statements_keep_their_authors_choice(core, db: Databa
         entry = (await s.exec(select(Action).where(Action.text == "Bytt på å lede møtene"))).one()
         assert entry.author_id is not None and entry.source == "idea"
         number = entry.id  # type: ignore[assignment]
-    out = await coordinator.say(f"/action agree {number} Bydel Nord 1m")  # a typo'd owner: the ones there are
-    assert 'There is no organisation "Bydel Nord" in "Bydel Øst". Organisations: Øst kommune, Grønn Vekst AS' in out
-    await coordinator.say(f"/action agree {number} Øst kommune 1m")
+    out = await coordinator.say(f"/action agree {number} Øst kommune 1m")  # her choice holds: never shown to all
+    assert f"Idea #{number} was shared with coordinators only" in out and "/action add" in out
     async with db.session() as s:
-        entry = await s.get(Action, number)
-        assert entry.serves == load_instrument("samson").fields[0].id  # type: ignore[union-attr]  # the idea's field
-    assert "Bytt på å lede møtene" in await ola.say("/actions")  # agreed: the partnership's, without a name
+        assert (await s.get(Action, number)).status == "proposed"  # type: ignore[union-attr]
+    assert "Bytt på å lede møtene" not in await ola.say("/actions")
+    mine = _number(await coordinator.say("/action add Rotate who chairs the meetings"))  # in the coordinator's words
+    out = await coordinator.say(f"/action agree {mine} Bydel Nord 1m")  # a typo'd owner: the ones there are
+    assert 'There is no organisation "Bydel Nord" in "Bydel Øst". Organisations: Øst kommune, Grønn Vekst AS' in out
+    await coordinator.say(f"/action agree {mine} Øst kommune 1m")
+    assert "Rotate who chairs the meetings" in await ola.say("/actions")  # agreed: the partnership's
     async with db.session() as s:
         hidden = (await s.exec(select(Action).where(Action.text == "Felles kalender"))).one().id
     out = await coordinator.say(f"/action agree {hidden} Øst kommune 1m")  # held back: it cannot be made public
