@@ -72,7 +72,7 @@ async def open_round(
         audience = "residents"
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current and audience != SESSION:  # a live dialogue session may run beside an open round
-        raise RoundError("round.err.already_open", number=current[0].number, instrument=instrument_id)
+        raise RoundError("round.err.already_open", number=current[0].number, title=current[0].title, instrument=instrument_id)
     last = (
         await session.exec(
             select(func.max(Round.number)).where(
