@@ -42,12 +42,16 @@ async def shared_ideas(
 
 
 async def shared_answers(session: AsyncSession, round_id: int, item_id: str, k: int) -> list[SharedText]:
-    """Free-text answers to an item, shared anonymously: shown only once at least k people wrote one."""
+    """Free-text answers to an item, shared anonymously: shown only once at least k people wrote one.
+
+    In alphabetical order: the order people answered in (which a coordinator watching who completed may know)
+    would tell who wrote what.
+    """
     rows = (await session.exec(
         select(Answer.text, Response.person_id).join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None))
-        .order_by(Answer.id))).all()
-    return shared_texts([Contribution(person, text, Sharing.ANONYMOUS) for text, person in rows if text], k)
+        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None)))).all()
+    ordered = sorted(((text, person) for text, person in rows if text), key=lambda row: (row[0].casefold(), row[0]))
+    return shared_texts([Contribution(person, text, Sharing.ANONYMOUS) for text, person in ordered], k)
 
 
 def idea_line(text: SharedText) -> str:

@@ -370,3 +370,29 @@ async def test_residents_are_never_nudged_about_partner_contact(db) -> None:
         assert [d.name for d in await due_organisations(s, later)] == ["Nord kommune"]
         assert await due_nudge_targets(s, later) == []  # the municipality has no one to reach; Rita is not nudged
         assert [h.organisation for h in await contact_health(s, p, later)] == ["Nord kommune"]
+
+
+async def test_check_in_texts_are_shown_in_alphabetical_not_answering_order(db) -> None:
+    from bot.ideas import shared_answers
+    from core.flow import Answer as FlowAnswer
+    from storage.rounds import get_or_create_response, save_answer
+
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Vest", k=3, lang="en")
+        org = await add_organisation(s, p, "Vest kommune", "municipality")
+        round_ = await open_round(s, p, "checkin", title="Check-in")
+        for name, text in (("Ada", "Zebra crossing at the school"), ("Bo", "a shared calendar"), ("Cy", "Monthly walks")):
+            person = Person(display_name=name, lang="en", consent_at=created_at())
+            s.add(person)
+            await s.flush()
+            s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=org.id))
+            response = await get_or_create_response(s, round_, person.id)  # type: ignore[arg-type]
+            await save_answer(s, response.id, "ci.progress", FlowAnswer(text=text))  # type: ignore[arg-type]
+        await s.commit()
+        shown = [x.text for x in await shared_answers(s, round_.id, "ci.progress", 3)]  # type: ignore[arg-type]
+    # Who completed when is visible to coordinators; the order of the texts must not tell who wrote which.
+    assert shown == ["a shared calendar", "Monthly walks", "Zebra crossing at the school"]
+
+
+def created_at() -> datetime:
+    return datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
