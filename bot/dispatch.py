@@ -33,7 +33,7 @@ from bot.flows import rounds as round_flow
 from bot.handlers import COMMANDS
 from bot.sent_marks import SentMarks
 from bot.turn import Turn
-from core.i18n import language_from_hint, t
+from core.i18n import answer_words, language_from_hint, t
 from storage import inbox, outbox
 from storage.channels import binding_of
 from storage.contacts import recent_activity, record_contact
@@ -50,6 +50,9 @@ RECOVERY_GRACE = timedelta(seconds=30)
 RETRY_REPLY = timedelta(seconds=5)
 """When a reply's first send failed temporarily, the outbox tries again after this."""
 
+
+NO_WORDS = frozenset(answer_words("no") | {"cancel", "avbryt"})
+"""A bare "no" typed when nothing was asked (e.g. to /erase's question, whose buttons were not used)."""
 
 class BotCore:
     """Platform-free bot: ``await core.handle(event)`` returns the replies to send."""
@@ -263,6 +266,8 @@ class BotCore:
             await round_flow.on_input(turn, payload)
         elif await turn.partnership() is None:
             turn.say(turn.t("not_member"))  # someone who has not joined (or has erased their data): how to join
+        elif payload.strip().lower().rstrip("!.") in NO_WORDS:  # e.g. a typed "no" to /erase's question: nothing happens
+            turn.say(turn.t("idle_no"))
         else:
             turn.say(turn.t("idle_text"))
 

@@ -182,8 +182,11 @@ async def test_export_and_erase(user, seed, db) -> None:
     first = data["responses"][0]["answers"][0]
     assert first["answer"] == 6.0 and first["item"] == "w.openness"
     assert first["statement"].startswith("Openness: everyone can contribute")
-    out = await u.say("/erase")
+    out = await u.say("pause", "/erase")
     assert "/erase yes" in out and "a) 🗑 Yes   b) Cancel" in out  # typed, or a button
+    assert "OK, nothing was changed." in await u.say("no")  # a typed "no" keeps everything too
+    await u.say("/resume")
+    out = await u.say("/erase")
     out = await u.say("b")
     assert "Nothing was deleted" in out and "type /resume to see your question again" in out
     assert "(3 of 54)" in await u.say("/resume")
