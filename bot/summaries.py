@@ -11,7 +11,7 @@ from bot import actions, publishing
 from bot.events import Reply
 from bot.ideas import idea_line, shared_answers, shared_ideas
 from core.disclosure import OTHER_ANSWERS, Shown, Withheld
-from core.i18n import DEFAULT_LANGUAGE, t
+from core.i18n import DEFAULT_LANGUAGE, month_name, t
 from core.instrument import load_instrument
 from core.report import fmt, withheld_reason
 from core.results import weakest
@@ -90,7 +90,7 @@ async def checkin_highlight(session: AsyncSession, partnership: Partnership, lan
     published = await publishing.latest(session, partnership, "checkin")
     if published is None:
         return None
-    title = t(lang, "checkin.title", period=published.round.period or published.round.title)
+    title = checkin_title(lang, published.round)
     instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
     score = instrument.item_for("score")
     cell = published.snapshot.items.get(score.id) if score else None
@@ -139,7 +139,7 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         item = instrument.item_for(purpose)
         return [a.text for a in await shared_answers(session, round_.id, item.id, partnership.k_threshold)] if item else []  # type: ignore[arg-type]
 
-    title = t(lang, "checkin.title", period=round_.period or round_.title)
+    title = checkin_title(lang, round_)
     text = digest_text(lang, title, counts, health, await shared("next_step"), await discussion(session, partnership, lang))
     for purpose in ("progress", "obstacle"):
         texts = await shared(purpose)
@@ -164,3 +164,8 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
                 shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(counted.items(), key=lambda kv: -kv[1]))
                 text += "\n" + t(lang, f"digest.{purpose}", counts=shown)
     return [Reply(text=text)]
+
+
+def checkin_title(lang: str, round_: Round) -> str:
+    """"check-in for December 2026": the month it is for (a check-in opened by hand without one: its title)."""
+    return t(lang, "checkin.title", period=month_name(lang, round_.period) if round_.period else round_.title)

@@ -9,7 +9,7 @@ or key, or with other ``{placeholders}`` than the English text, fails on load.
 from __future__ import annotations
 
 import string
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -113,6 +113,17 @@ def day_and_time(lang: str, moment: datetime) -> str:
         return f"{format_skeleton('MMMd', moment, locale=lang)} {moment:%H:%M}"
     except (ValueError, LookupError):
         return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def month_name(lang: str, period: str) -> str:
+    """A check-in's period ("2026-12") as readers of ``lang`` name the month ("desember 2026"), by Babel."""
+    from babel.dates import format_skeleton
+
+    try:
+        year, month = (int(part) for part in period.split("-")[:2])
+        return format_skeleton("yMMMM", date(year, month, 1), locale=lang)
+    except (ValueError, LookupError):
+        return period
 
 
 @cache

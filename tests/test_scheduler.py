@@ -216,6 +216,7 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     assert [p.kind for p in planned if p.kind == "checkin_digest"] == ["checkin_digest"]
     digest = next(t for t in texts(fake, PARTNERS) if "has closed" in t)
     assert "2 of 6 answered" in digest  # two seeded SAMSON respondents of Grønn Vekst have no chat
+    assert "check-in for February 2027" in digest  # the month, as people name it
     assert "• Øst kommune: 1 of 2" in digest and "• Grønn Vekst AS: 1 of 3" in digest
     assert "Joint workshop in March" in digest
     assert "How often people were in touch: Weekly or more 2." in digest  # k=2 here: both answers count
