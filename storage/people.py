@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -212,8 +213,12 @@ async def forget_stranger(session: AsyncSession, person: Person) -> bool:
     asked = select(Identity.id).where(Identity.person_id == person.id, col(Identity.awaiting).is_not(None)).limit(1)
     if (await session.exec(member)).first() is not None or (await session.exec(asked)).first() is not None:
         return False
-    await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
-    await session.exec(delete(Person).where(Person.id == person.id))  # type: ignore[call-overload]
+    try:
+        async with session.begin_nested():  # a row about them elsewhere keeps them (rather than failing the turn)
+            await session.exec(delete(Identity).where(Identity.person_id == person.id))  # type: ignore[call-overload]
+            await session.exec(delete(Person).where(Person.id == person.id))  # type: ignore[call-overload]
+    except IntegrityError:
+        return False
     return True
 
 
