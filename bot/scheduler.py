@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import actions, round_lifecycle
 from bot.invitations import dm_target
 from core.nudges import nudge_step, send_time
-from core.roles import RESIDENT
+from core.roles import RESIDENT, may_answer
 from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
 from storage import outbox
 from storage.actions import overdue as overdue_actions
@@ -119,16 +119,18 @@ class Planner:
         answered = select(Response.person_id).where(Response.round_id == round_.id,
                                                     col(Response.completed_at).is_not(None))
         rows = (await self.session.exec(
-            select(Identity, Person)
+            select(Identity, Person, Membership)
             .join(Membership, Membership.person_id == Identity.person_id)
             .join(Person, Person.id == Identity.person_id)
-            .where(Membership.partnership_id == p.id, Membership.role != RESIDENT,
-                   col(Identity.person_id).not_in(answered), Identity.unreachable == False)  # noqa: E712
+            .where(Membership.partnership_id == p.id, col(Identity.person_id).not_in(answered),
+                   Identity.unreachable == False)  # noqa: E712
         )).all()
-        for identity, person in rows:
+        for identity, person, membership in rows:
             target = dm_target(identity)
-            if target is None:
-                continue
+            snoozed = person.snoozed_until is not None and person.snoozed_until > self.now  # /snooze: no reminders
+            if target is None or snoozed or not may_answer(membership.role, round_.audience,
+                                                           organisation=membership.organisation_id is not None):
+                continue  # e.g. a resident, or a coordinator with no organisation: not asked, so not reminded
             tz = zone(person.timezone or p.timezone)
             await self.enqueue(f"checkin-reminder:{round_.id}:{identity.id}", platform=identity.platform,
                                workspace=identity.workspace, channel=target, kind="checkin_reminder",

@@ -144,26 +144,15 @@ class ContactHealth:
 
 
 async def contact_health(session: AsyncSession, partnership: Partnership, now: datetime) -> list[ContactHealth]:
-    """Per organisation: days since the last contact (None: never), overdue ones marked; longest silence first.
-
-    Shown to others (digests, summaries), so only contact said so (/contact) or seen in a shared channel counts:
-    a check-in's answer is one person's, and one organisation's "3 days ago" would give it away. Check-in
-    contact still resets the organisation's own nudge clock.
-    """
-    orgs = (await session.exec(select(Organisation).where(Organisation.partnership_id == partnership.id))).all()
-    shown = (await session.exec(select(Contact.organisation_id, Contact.other_organisation_id, Contact.at).where(
-        Contact.partnership_id == partnership.id, Contact.source != "checkin"))).all()
-    last: dict[int, datetime] = {}
-    for org_id, other_id, at in shown:
-        for touched in (org_id, other_id):
-            if touched is not None and (touched not in last or last[touched] < at):
-                last[touched] = at
-    every = interval(partnership.contact_frequency)
+    """Per partner organisation: days since the last contact (None: never), overdue ones marked; longest silence
+    first. The same clock the nudges run on (a check-in counts by being answered, never by what was answered)."""
+    orgs = (await session.exec(select(Organisation).where(Organisation.partnership_id == partnership.id,
+                                                         Organisation.kind != OrgKind.residents.value))).all()
     result = []
-    for org in (o for o in orgs if o.kind != OrgKind.residents.value):  # partner contact only
-        seen = last.get(org.id)  # type: ignore[arg-type]
-        days = (now - seen).days if seen else None
-        result.append(ContactHealth(org.name, days, (seen or partnership.created_at) + every <= now))
+    for org in orgs:
+        days = (now - org.last_contact_at).days if org.last_contact_at else None
+        overdue = org.contact_due_at is not None and org.contact_due_at <= now
+        result.append(ContactHealth(org.name, days, overdue))
     return sorted(result, key=lambda h: (-(h.days if h.days is not None else 10**6), h.organisation))
 
 

@@ -3,36 +3,28 @@ their open actions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlmodel import select
-
 from bot import actions
 from bot.turn import Turn
-from core.instrument import load_instrument
 from storage.actions import OPEN
 from storage.contacts import record_contact
-from storage.models import Answer, Organisation, Partnership, Response, Round, utcnow
+from storage.models import Organisation, Partnership, Response, Round
 
 
 async def on_completed(turn: Turn, round_: Round, response: Response) -> None:
-    """After the last check-in item: record the contact it reports, thank the person, ask about their actions."""
+    """After the last check-in item: record the check-in as the organisation's contact, thank the person, ask
+    about their actions.
+
+    Answering is the contact; what was answered never moves the contact clock: day counts are shown to
+    coordinators and colleagues, and in a one-member organisation they would tell that person's answer.
+    The answers themselves reach others only as the digest's gated counts.
+    """
     partnership = await turn.session.get(Partnership, round_.partnership_id)
     if partnership is None:
         return
-    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
-    answers = {a.item_id: a for a in (await turn.session.exec(
-        select(Answer).where(Answer.response_id == response.id))).all()}
     org = await turn.session.get(Organisation, response.organisation_id) if response.organisation_id else None
-    kind_item, often_item = instrument.item_for("contact_kind"), instrument.item_for("contact_frequency")
-    if org is not None and kind_item and (answer := answers.get(kind_item.id)) and answer.text not in (None, "none"):
-        await record_contact(turn.session, org, partnership.contact_frequency, kind=answer.text or "",  # version 1
-                             source="checkin", person_id=turn.person.id)
-    if org is not None and often_item and (answer := answers.get(often_item.id)):
-        option = next((o for o in often_item.options if o.id == answer.text), None)
-        if option is not None and option.value is not None:  # contact on the date it reports, at the latest
-            await record_contact(turn.session, org, partnership.contact_frequency, kind="checkin", source="checkin",
-                                 person_id=turn.person.id, at=utcnow() - timedelta(days=option.value))
+    if org is not None:
+        await record_contact(turn.session, org, partnership.contact_frequency, kind="checkin", source="checkin",
+                             person_id=turn.person.id)
     turn.say(turn.t("checkin.thanks"))
     for action in await actions.visible(turn.session, partnership, coordinator=False, statuses=OPEN):
         if await actions.owns(turn.session, action.number, turn.person):
