@@ -185,6 +185,15 @@ async def test_contact_resets_the_clock_and_snooze_defers(fake, runtime, db_url)
 async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fake, runtime, db_url) -> None:
     created = local(2027, 1, 15, 10, 0)
     world = await build(db_url, fake, created, k=2, samson_done=2)
+    db = Database(db_url)
+    async with db.session() as s:  # a coordinator with no organisation: not asked, so not reminded
+        eli = Person(display_name="Eli", lang="en", consent_at=created)
+        s.add(eli)
+        await s.flush()
+        s.add(Membership(person_id=eli.id, partnership_id=world.partnership_id, organisation_id=None, role="coordinator"))
+        s.add(Identity(person_id=eli.id, platform="telegram", workspace=WS, user_id="505", dm_channel="505"))
+        await s.commit()
+    await db.close()
     await runtime.start()
     with time_machine.travel(local(2027, 2, 1, 9, 59), tick=False):  # Monday 1 February, 09:59 in Oslo
         assert [p for p in await tick_and_send(runtime) if p.kind == "round_invite"] == []
@@ -204,11 +213,19 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
     await db.close()
     assert {c.kind for c in contacts} == {"checkin"} and len({c.organisation_id for c in contacts}) == 2
 
+    db = Database(db_url)
+    async with db.session() as s:  # Di snoozed reminders until after the close
+        di = (await s.exec(select(Person).where(Person.display_name == "Di"))).one()
+        di.snoozed_until = local(2027, 2, 9, 0, 0)
+        s.add(di)
+        await s.commit()
+    await db.close()
     with time_machine.travel(local(2027, 2, 6, 10, 5), tick=False):  # two days before the close
         planned = await tick_and_send(runtime)
-        assert sorted(p.channel for p in planned if p.kind == "checkin_reminder") == ["503", "504"]
+        assert sorted(p.channel for p in planned if p.kind == "checkin_reminder") == ["503"]
         assert await tick_and_send(runtime) == []  # one reminder only
     assert any("Reminder" in t for t in texts(fake, 503)) and not any("Reminder" in t for t in texts(fake, 501))
+    assert not any("Reminder" in t for t in texts(fake, 504) + texts(fake, 505))
 
     with time_machine.travel(local(2027, 2, 8, 10, 1), tick=False):
         planned = await tick_and_send(runtime)
