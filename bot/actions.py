@@ -278,6 +278,15 @@ async def summary_lines(session: AsyncSession, partnership: Partnership, lang: s
     return lines
 
 
+async def new_ideas(session: AsyncSession, partnership: Partnership, since: datetime) -> list[ShownAction]:
+    """Ideas proposed since ``since`` as coordinators may see them: after questions, typed (/action add), or a
+    check-in's next step."""
+    shown = await visible(session, partnership, coordinator=True, statuses=(ActionStatus.proposed.value,))
+    recent = set((await session.exec(select(Action.id).where(
+        Action.partnership_id == partnership.id, Action.created_at >= since))).all())
+    return [a for a in shown if a.number in recent]
+
+
 async def for_fields(session: AsyncSession, partnership: Partnership, lang: str) -> list[str]:
     """Per SAMSON field, the actions agreed for it (shown with a round's results)."""
     entries = await visible(session, partnership, coordinator=False,

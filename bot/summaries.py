@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, publishing
 from bot.events import Reply
-from bot.ideas import idea_line, shared_answers, shared_ideas
+from bot.ideas import shared_answers
 from core.disclosure import OTHER_ANSWERS, Shown, Withheld
 from core.i18n import DEFAULT_LANGUAGE, month_name, t
 from core.instrument import load_instrument
@@ -58,9 +58,9 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
         details.append(t(lang, "summary.samson_unpublished"))
     if not replies:
         replies.append(Reply(text=headline, key="summary"))
-    ideas = await shared_ideas(session, partnership.id, partnership.k_threshold,  # type: ignore[arg-type]
-                               since=now - timedelta(days=7), for_coordinators=True)
-    details += ["", t(lang, "summary.ideas")] + ([idea_line(i) for i in ideas] or [t(lang, "summary.no_ideas")])
+    ideas = await actions.new_ideas(session, partnership, now - timedelta(days=7))
+    details += ["", t(lang, "summary.ideas")] + ([f"• #{i.number} {i.text}" + (f" ({i.author})" if i.author else "")
+                                                  for i in ideas] or [t(lang, "summary.no_ideas")])
     details += ["", t(lang, "summary.contact")] + health_lines(lang, health)
     highlight = await checkin_highlight(session, partnership, lang)
     if highlight:

@@ -212,6 +212,11 @@ async def test_the_checkin_asks_owners_about_their_actions_and_counts_as_contact
     assert before <= contact.at <= utcnow() and contact.kind == "checkin"
     assert org.contact_due_at > utcnow()  # type: ignore[union-attr,operator]  # meeting the frequency: not overdue
     assert org.name == "Grønn Vekst AS" and org.contact_due_at is not None  # type: ignore[union-attr]
+    await ola.say("/action add Felles dugnad i mai")
+    async with db.session() as s:  # the weekly summary lists every new idea: typed ones and check-in next steps too
+        summary = (await summary_replies(s, await s.get(Partnership, seed.partnership_id), "en", "weekly"))[-1].text  # type: ignore[arg-type]
+    assert "Felles dugnad i mai (ola)" in summary and "Invitere biblioteket" in summary
+    assert "(none new)" not in summary
 
 
 async def test_an_idea_on_a_survey_item_serves_its_success_factor(core, db: Database, seed: Seed, tmp_path) -> None:
