@@ -239,7 +239,8 @@ class Planner:
         due = summary_due(self.now, p.summary_day, parse_clock(p.summary_time), tz)
         if occasion is None and due < p.created_at:
             return
-        tag = occasion or f"week-{due:%Y-%m-%d}"
+        year, week, _ = due.astimezone(tz).isocalendar()
+        tag = occasion or f"week-{year}-W{week:02d}"  # one a week, even when the day is changed after it went out
         await round_lifecycle.post_summary(self.session, p, tag, self.enqueue)
 
 
