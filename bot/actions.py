@@ -268,9 +268,10 @@ def line(action: ShownAction, lang: str, today: date) -> str:
 
 
 async def summary_lines(session: AsyncSession, partnership: Partnership, lang: str, since: datetime,
-                        today: date) -> list[str]:
-    """For digests and coordinator summaries: actions by status — new, done since, overdue, open."""
-    agreed, done = await register.counts_since(session, partnership.id, since)  # type: ignore[arg-type]
+                        today: date, until: datetime | None = None) -> list[str]:
+    """For digests and coordinator summaries: actions by status — new and done between ``since`` and ``until``
+    (a digest shown again later counts what it counted when it went out), overdue, open."""
+    agreed, done = await register.counts_since(session, partnership.id, since, until)  # type: ignore[arg-type]
     entries = await visible(session, partnership, coordinator=False, statuses=OPEN)
     overdue = [a for a in entries if a.overdue(today)]
     lines = [t(lang, "action.summary", agreed=agreed, done=done, open=len(entries), overdue=len(overdue))]

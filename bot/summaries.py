@@ -145,9 +145,13 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         texts = await shared(purpose)
         if texts:
             text += "\n\n" + t(lang, f"digest.{purpose}") + "\n" + "\n".join(f"• {x}" for x in texts)
-    since = round_.opened_at - timedelta(days=31)
+    before = (await session.exec(select(Round.closed_at).where(  # "since last time": since the previous digest
+        Round.partnership_id == partnership.id, Round.instrument_id == "checkin", Round.id != round_.id,
+        col(Round.closed_at).is_not(None), col(Round.closed_at) < (round_.closed_at or utcnow()))
+        .order_by(col(Round.closed_at).desc()))).first()
+    since = before or round_.opened_at - timedelta(days=31)
     text += "\n\n" + "\n".join(await actions.summary_lines(session, partnership, lang, since,
-                                                            actions.local_today(partnership)))
+                                                            actions.local_today(partnership), round_.closed_at))
     publication = await latest_publication(session, round_.id)  # type: ignore[arg-type]
     if publication is not None:
         snap = publishing.snapshot_of(publication)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -94,13 +95,17 @@ async def overdue(session: AsyncSession, today: date) -> list[Action]:
         .order_by(Action.id))).all())
 
 
-async def counts_since(session: AsyncSession, partnership_id: int, since: datetime) -> tuple[int, int]:
-    """How many entries were agreed, and how many done, since ``since``."""
+async def counts_since(session: AsyncSession, partnership_id: int, since: datetime,
+                       until: datetime | None = None) -> tuple[int, int]:
+    """How many entries were agreed, and how many done, since ``since`` (and before ``until``, if given)."""
+    def between(column: Any) -> list[Any]:
+        return [col(column) >= since, *([col(column) < until] if until else [])]
+
     agreed = (await session.exec(select(func.count()).select_from(Action).where(
-        Action.partnership_id == partnership_id, col(Action.agreed_at) >= since))).one()
+        Action.partnership_id == partnership_id, *between(Action.agreed_at)))).one()
     done = (await session.exec(select(func.count()).select_from(Action).where(
         Action.partnership_id == partnership_id, Action.status == ActionStatus.done.value,
-        col(Action.done_at) >= since))).one()
+        *between(Action.done_at)))).one()
     return agreed, done
 
 

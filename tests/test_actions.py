@@ -241,3 +241,30 @@ async def test_an_idea_on_a_survey_item_serves_its_success_factor(core, db: Data
     await coordinator.say(f"/action agree {number} Grønn Vekst AS 1m")
     async with db.session() as s:
         assert (await s.get(Action, number)).serves == "history"  # type: ignore[union-attr]
+
+
+async def test_a_digest_counts_actions_since_the_previous_digest_and_keeps_its_counts(db: Database, seed: Seed) -> None:
+    from bot import round_lifecycle
+    from bot.summaries import compose_digest
+    from storage.models import Round
+
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        await round_lifecycle.close(s, p, await s.get(Round, seed.round_id))  # type: ignore[arg-type]
+        person = Person(display_name="Ada", lang="en", consent_at=utcnow())
+        s.add(person)
+        await s.flush()
+        january, _ = await round_lifecycle.open_(s, p, "checkin", title="January", audience="partners")  # type: ignore[arg-type]
+        idea = await actions.add(s, p, person, "Ryddigere referater")  # type: ignore[arg-type]
+        await actions.agree(s, p, idea.id, "Øst kommune", utcnow().date() + timedelta(days=7))  # type: ignore[arg-type]
+        await actions.set_status(s, p, person, idea.id, ActionStatus.done, coordinator=True)  # type: ignore[arg-type]
+        await round_lifecycle.close(s, p, january)  # type: ignore[arg-type]
+        february, _ = await round_lifecycle.open_(s, p, "checkin", title="February", audience="partners")  # type: ignore[arg-type]
+        await round_lifecycle.close(s, p, february)  # type: ignore[arg-type]
+        later = await actions.add(s, p, person, "Felles kalender")  # type: ignore[arg-type]
+        await actions.agree(s, p, later.id, "Øst kommune", utcnow().date() + timedelta(days=7))  # type: ignore[arg-type]
+        await s.commit()
+        first = (await compose_digest(s, {"round_id": january.id, "lang": "en"}, None))[0].text
+        second = (await compose_digest(s, {"round_id": february.id, "lang": "en"}, None))[0].text
+    assert "1 newly agreed and 1 done since last time" in first  # shown again later: what it counted then
+    assert "0 newly agreed and 0 done since last time" in second  # not January's again, nor what came after
