@@ -17,6 +17,7 @@ from core.report import fmt, withheld_reason
 from core.results import weakest
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
 from core.survey_report import barrier_lines, discussion_points
+from storage.actions import written_answers
 from storage.contacts import contact_health
 from storage.models import Partnership, Round, RoundStatus, utcnow
 from storage.publications import latest as latest_publication
@@ -139,12 +140,22 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         item = instrument.item_for(purpose)
         return [a.text for a in await shared_answers(session, round_.id, item.id, partnership.k_threshold)] if item else []  # type: ignore[arg-type]
 
+    async def held(purpose: str) -> str | None:
+        """Why the texts of an item are not shown: how many wrote one, under k (None when none did)."""
+        item = instrument.item_for(purpose)
+        writers = len({author for _, author in await written_answers(session, round_.id, item.id)}) if item else 0  # type: ignore[arg-type]
+        k = partnership.k_threshold
+        return t(lang, "digest.held_texts", n=writers, k=k) if 0 < writers < k else None
+
     title = checkin_title(lang, round_)
-    text = digest_text(lang, title, counts, health, await shared("next_step"), await discussion(session, partnership, lang))
+    proposals = await shared("next_step")
+    text = digest_text(lang, title, counts, health, proposals, await discussion(session, partnership, lang),
+                       None if proposals else await held("next_step"))
     for purpose in ("progress", "obstacle"):
         texts = await shared(purpose)
-        if texts:
-            text += "\n\n" + t(lang, f"digest.{purpose}") + "\n" + "\n".join(f"• {x}" for x in texts)
+        listed = [f"• {x}" for x in texts] or [line for line in [await held(purpose)] if line]
+        if listed:
+            text += "\n\n" + t(lang, f"digest.{purpose}") + "\n" + "\n".join(listed)
     before = (await session.exec(select(Round.closed_at).where(  # "since last time": since the previous digest
         Round.partnership_id == partnership.id, Round.instrument_id == "checkin", Round.id != round_.id,
         col(Round.closed_at).is_not(None), col(Round.closed_at) < (round_.closed_at or utcnow()))
@@ -160,6 +171,8 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         if isinstance(cell, Shown) and score is not None:
             top = instrument.scale_of(score).max  # type: ignore[union-attr]
             text += "\n\n" + t(lang, "digest.score", n=cell.n, mean=fmt(lang, cell.mean), max=top)
+        elif isinstance(cell, Withheld) and cell.n:
+            text += "\n\n" + t(lang, "digest.score_held", n=cell.n, k=snap.k)
         for purpose in ("contact_kind", "contact_frequency", "informal_contact"):
             item = instrument.item_for(purpose)
             counted = snap.counts.get(item.id) if item else None

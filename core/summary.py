@@ -49,15 +49,15 @@ def discussion_question(lang: str, subtheme: str | None, statement: str | None, 
 
 
 def digest_text(lang: str, title: str, counts: Sequence[OrgCount], health: Sequence[Health],
-                actions: Sequence[str], question: str) -> str:
-    """The dialogue digest after a check-in closes."""
+                actions: Sequence[str], question: str, held: str | None = None) -> str:
+    """The dialogue digest after a check-in closes; ``held`` says why no proposal is shown (too few wrote one)."""
     answered = sum(c.answered for c in counts)
     total = sum(c.members for c in counts)
     lines = [t(lang, "digest.head", title=title, n=answered, total=total), ""]
     lines += [t(lang, "digest.participation")] + participation_lines(lang, counts) + [""]
     lines += [t(lang, "digest.contact")] + health_lines(lang, health) + [""]
     lines.append(t(lang, "digest.actions"))
-    lines += [f"• {a}" for a in actions] or [t(lang, "digest.no_actions")]
+    lines += [f"• {a}" for a in actions] or [held or t(lang, "digest.no_actions")]
     lines += ["", t(lang, "digest.question_head"), question]
     return "\n".join(lines)
 

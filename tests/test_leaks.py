@@ -137,6 +137,8 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
             response = await get_or_create_response(s, round_, person.id)
             await save_answer(s, response.id, "ci.working", FlowAnswer(score, None))
             await save_answer(s, response.id, "ci.often", FlowAnswer(None, "weekly"))
+            if n < 2:  # two of three say what is in the way: under k, so held back, with the reason
+                await save_answer(s, response.id, "ci.obstacle", FlowAnswer(None, f"Obstacle {n}"))
             response.completed_at = utcnow()
             s.add(response)
         await round_lifecycle.close(s, p, round_)
@@ -145,6 +147,9 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
         digest = (await summaries.compose_digest(s, {"round_id": round_.id, "lang": "en"}, None))[0].text
     assert "no average shown" in highlight and "Too few answers" in highlight
     assert "on average" not in digest and "4 of 5" not in digest.split("answered")[1]
+    assert "The collaboration now: no average shown (1 answer; it needs at least 3)." in digest
+    assert "What is in the way:\n• (2 wrote something here; the texts are shown once at least 3 have)" in digest
+    assert "Obstacle" not in digest
 
 
 async def test_ideas_follow_the_authors_choice_and_anonymous_ones_wait_for_k(user, seed, db) -> None:
