@@ -147,10 +147,9 @@ def partnership_set(
     timezone: Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Oslo.")] = None,
 ) -> None:
     """Set a partnership's rhythm: contact frequency, check-ins, summaries, quiet hours, time zone."""
-    from bot.handlers.settings import apply_setting, describe
+    from bot.handlers.settings import apply_setting, schedule_now
     from core.schedule import ScheduleError
     from storage.contacts import reset_clocks
-    from storage.models import utcnow
     from storage.partnerships import get_partnership
 
     changes: list[tuple[str, list[str | None]]] = [("frequency", [frequency]), ("checkin", [checkin_day] if checkin_day else []),
@@ -173,7 +172,7 @@ def partnership_set(
         s.add(p)
         if reset:
             await reset_clocks(s, p)
-        return describe(p, utcnow())
+        return await schedule_now(s, p)
 
     typer.echo(_run(work))
 
@@ -181,13 +180,12 @@ def partnership_set(
 @app.command()
 def schedule(partnership: Annotated[str | None, typer.Argument(help="Partnership slug or id; default: all.")] = None) -> None:
     """The upcoming schedule: next check-in, summary, and the rhythm of each partnership."""
-    from bot.handlers.settings import describe
-    from storage.models import utcnow
+    from bot.handlers.settings import schedule_now
     from storage.partnerships import get_partnership, list_partnerships
 
     async def work(s: AsyncSession) -> list[str]:
         rows = [await get_partnership(s, partnership)] if partnership else await list_partnerships(s)
-        return [describe(p, utcnow()) for p in rows]
+        return [await schedule_now(s, p) for p in rows]
 
     texts = _run(work)
     typer.echo("\n\n".join(texts) if texts else "No partnerships yet.")

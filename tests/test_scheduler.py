@@ -428,3 +428,18 @@ async def test_check_in_texts_are_shown_in_alphabetical_not_answering_order(db) 
 
 def created_at() -> datetime:
     return datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+async def test_the_schedule_skips_a_month_whose_check_in_is_open_already(db) -> None:
+    from bot.handlers.settings import schedule_now
+
+    with time_machine.travel(local(2027, 3, 1, 12, 0), tick=False):
+        async with db.session() as s:
+            p = await create_partnership(s, "Bydel Sør", k=3, lang="en")
+            p.created_at = local(2027, 1, 1, 0, 0)
+            p.checkin_day = "3"
+            s.add(p)
+            assert "Mar 3 10:00" in await schedule_now(s, p)
+            await open_round(s, p, "checkin", title="March", audience="partners", period="2027-03")
+            await s.commit()
+            assert "Apr 3 10:00" in await schedule_now(s, p)  # March's is open: a second never opens

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.handlers.coordination import coordinator_partnership
 from bot.turn import Turn
 from core.i18n import LANGUAGES, day_and_time, normalise_language, t
@@ -25,6 +27,7 @@ from core.schedule import (
 )
 from storage.contacts import reset_clocks
 from storage.models import Partnership, utcnow
+from storage.rounds import checkin_of_period
 
 FREQUENCY_WORDS = {t(lang, f"schedule.{f}").lower(): f for f in FREQUENCIES for lang in LANGUAGES} | {
     "hver uke": "weekly", "hver måned": "monthly", "hvert kvartal": "quarterly", "every week": "weekly",
@@ -93,12 +96,21 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     return False
 
 
-def describe(partnership: Partnership, now: datetime, lang: str = "en") -> str:
+async def schedule_now(session: AsyncSession, partnership: Partnership, lang: str = "en") -> str:
+    """``describe`` as of now, knowing whether this month's check-in was opened already (then the next is next month's)."""
+    now = utcnow()
+    year, month = month_key(now, zone(partnership.timezone))
+    taken = await checkin_of_period(session, partnership.id, f"{year}-{month:02d}") is not None  # type: ignore[arg-type]
+    return describe(partnership, now, lang, this_month_taken=taken)
+
+
+def describe(partnership: Partnership, now: datetime, lang: str = "en", *, this_month_taken: bool = False) -> str:
     """The partnership's rhythm and the next scheduled moments, in its time zone and the reader's language."""
     tz = zone(partnership.timezone)
     year, month = month_key(now, tz)
     start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
-    if start + timedelta(days=partnership.checkin_window_days) <= now or start < partnership.created_at:  # as the scheduler
+    if (this_month_taken or start + timedelta(days=partnership.checkin_window_days) <= now  # as the scheduler
+            or start < partnership.created_at):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
     close = start + timedelta(days=partnership.checkin_window_days)
@@ -145,14 +157,14 @@ async def set_command(turn: Turn, args: str) -> None:
     turn.session.add(partnership)
     if reset:
         await reset_clocks(turn.session, partnership)
-    turn.say(turn.t("settings.done", schedule=describe(partnership, utcnow(), turn.lang)))
+    turn.say(turn.t("settings.done", schedule=await schedule_now(turn.session, partnership, turn.lang)))
 
 
 async def schedule(turn: Turn, args: str) -> None:
     """``/schedule``: the partnership's rhythm and what comes next."""
     partnership = await coordinator_partnership(turn)
     if partnership is not None:
-        turn.say(describe(partnership, utcnow(), turn.lang))
+        turn.say(await schedule_now(turn.session, partnership, turn.lang))
 
 
 async def text_only(turn: Turn, args: str) -> None:
