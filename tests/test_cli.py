@@ -99,6 +99,8 @@ def test_cli_errors_are_clear(env: str) -> None:
     assert "unknown time zone" in fails("partnership", "create", "Q", "--tz", "Mars/Base")
     assert "no round" in fails("round", "status", "p")
     assert "unknown instrument 'nope'" in fails("round", "open", "p", "--instrument", "nope")
+    ok("round", "open", "p", "--instrument", "checkin")
+    assert "Månedlig dialogsjekk #1" in ok("round", "status", "p")  # when only a check-in is open: that one
 
 
 def test_instruments_check(tmp_path: Path) -> None:

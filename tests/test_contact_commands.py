@@ -71,6 +71,8 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     out = await kari.say("/round close innsjeck")  # a typo never closes some other round
     assert "Jeg vet ikke hva «innsjeck» betyr her, så ingenting ble endret" in out and "/round close samson" in out
     assert "Runde 1 «Månedlig dialogsjekk #1» er åpnet" in await kari.say("/round open innsjekk")
+    out = await kari.say("/round status")  # reading changes nothing: every open round, the check-in too
+    assert "Runde 1 «Vår»" in out and "Runde 1 «Månedlig dialogsjekk #1»" in out
     async with db.session() as s:
         rounds = {r.instrument_id: r for r in (await s.exec(select(Round))).all()}
     assert rounds["samson"].status == "open" and rounds["checkin"].audience == "partners"

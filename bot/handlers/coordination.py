@@ -120,7 +120,13 @@ async def round_command(turn: Turn, args: str) -> None:
         names = " | ".join(f"/round {action} {r.instrument_id}" for r in rounds if r.parent_round_id is None) or "—"
         turn.say(turn.t("round.unknown_word", word=rest.strip(), names=names), is_error=True)
         return
-    if instrument is None:  # without a name: the one open round, SAMSON first; a scheduled check-in only by name
+    if action == "status" and instrument is None and len(current) > 1:  # reading changes nothing: every open round
+        lines: list[str] = []
+        for round_ in sorted(current, key=lambda r: r.instrument_id != "samson"):
+            lines += [*([""] if lines else []), *await _status_of(turn, round_)]
+        turn.say("\n".join(lines))
+        return
+    if instrument is None and action != "status":  # the one open round, SAMSON first; a check-in only by name
         current = sorted((r for r in current if r.instrument_id != "checkin"), key=lambda r: r.instrument_id != "samson")
         if len(current) > 1:
             names = " | ".join(f"/round {action} {r.instrument_id}" for r in current)
@@ -157,11 +163,16 @@ async def round_command(turn: Turn, args: str) -> None:
             key = "round.published" if messages else "round.published_no_channel"  # nobody is sent it: say where it is
             turn.say(turn.t(key, title=round_.title, n=publication.respondents, channels=messages))
         return
+    turn.say("\n".join(await _status_of(turn, round_)))
+
+
+async def _status_of(turn: Turn, round_: Round) -> list[str]:
+    """A round's participation lines, and its residents' own round's (opened with it) when anyone is in that."""
     lines = await _status_lines(turn, round_)
-    for companion in await companions(turn.session, round_):  # the residents' own round, opened with it
+    for companion in await companions(turn.session, round_):
         if any(o.members or o.in_progress or o.completed for o in await participation(turn.session, companion)):
             lines += ["", *await _status_lines(turn, companion)]
-    turn.say("\n".join(lines))
+    return lines
 
 
 async def _status_lines(turn: Turn, round_: Round) -> list[str]:
