@@ -156,9 +156,12 @@ class QuietHours:
 
     def contains(self, moment: datetime, tz: ZoneInfo) -> bool:
         """Whether ``moment`` falls in the window in time zone ``tz``."""
+        return self.covers(moment.astimezone(tz).time())
+
+    def covers(self, clock: time) -> bool:
+        """Whether a local clock time falls in the window."""
         if self.start == self.end:
             return False
-        clock = moment.astimezone(tz).time()
         if self.start < self.end:
             return self.start <= clock < self.end
         return clock >= self.start or clock < self.end

@@ -81,6 +81,9 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     assert "Hvilken organisasjon er koden for?" in out and "Grønn Vekst AS" in out
     out = await kari.say("/invite innbygger")
     assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
+    out = await kari.say("/set stille 21:00-07:00", "/set innsjekk 5 22:00")  # invitations at night: refused
+    assert "innsjekkingen ville åpnet kl. 22:00, innenfor stille timer (21:00-07:00)" in out
+    await kari.say("/set stille av")
     out = await kari.say("/set farge blå")
     assert "ukjent innstilling «farge»: bruk frekvens, innsjekk" in out
     await kari.say("/set språk svenska")  # a language by its name

@@ -68,6 +68,7 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     if name == "checkin":  # both checked before either is set: a rejected setting changes nothing
         day = check_checkin_day(values[0])
         clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.checkin_time
+        _check_outside(QuietHours.parse(partnership.quiet_hours), clock)
         partnership.checkin_day, partnership.checkin_time = day, clock
     elif name == "window":  # "7", "7 dager", "1 uke", "2w": whole days, 1–28
         try:
@@ -82,7 +83,9 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
         clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.summary_time
         partnership.summary_day, partnership.summary_time = weekday, clock
     elif name == "quiet":
-        partnership.quiet_hours = str(QuietHours.parse(" ".join(values)))
+        quiet = QuietHours.parse(" ".join(values))
+        _check_outside(quiet, partnership.checkin_time)
+        partnership.quiet_hours = str(quiet)
     elif name == "timezone":
         zone(values[0])
         partnership.timezone = values[0]
@@ -94,6 +97,12 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     else:
         raise ScheduleError("settings.err.unknown", name=typed)
     return False
+
+
+def _check_outside(quiet: QuietHours, checkin_time: str) -> None:
+    """Check-ins open outside the quiet hours: their invitations go out when they open."""
+    if quiet.covers(parse_clock(checkin_time)):
+        raise ScheduleError("settings.err.checkin_quiet", time=checkin_time, quiet=str(quiet))
 
 
 async def schedule_now(session: AsyncSession, partnership: Partnership, lang: str = "en") -> str:
