@@ -97,7 +97,8 @@ async def test_snooze_and_settings(user, seed, db) -> None:
     ada = user("ada")
     await join(ada, seed.codes["kommune"])
     assert "Usage: /snooze" in await ada.say("/snooze forever")
-    assert "No nudges until" in await ada.say("/snooze 2w")
+    out = await ada.say("/snooze 2w")
+    assert "No nudges until" in out and "(Europe/Oslo)" in out  # on whose clock
     assert "Nudges are back on" in await ada.say("/snooze off")
     assert 'Only coordinators of "Bydel Øst"' in await ada.say("/set frequency weekly")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from bot.turn import Turn
-from core.i18n import CONTACT_KINDS, catalogue, command_words
+from core.i18n import CONTACT_KINDS, catalogue, command_words, day_and_time
 from core.roles import RESIDENT
 from core.schedule import OFF, ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
@@ -108,4 +108,4 @@ async def snooze(turn: Turn, args: str) -> None:
     turn.session.add(turn.person)
     partnership = await turn.partnership()
     tz = zone(turn.person.timezone or (partnership.timezone if partnership else "Europe/Oslo"))
-    turn.say(turn.t("snooze.set", until=until.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+    turn.say(turn.t("snooze.set", until=f"{day_and_time(turn.lang, until.astimezone(tz))} ({tz.key})"))  # whose clock
