@@ -16,7 +16,7 @@ from core.instrument import load_instrument
 from core.report import fmt, withheld_reason
 from core.results import weakest
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
-from core.survey_report import barrier_lines, discussion_points
+from core.survey_report import barrier_lines, discussion_points, other_answers
 from storage.actions import written_answers
 from storage.contacts import contact_health
 from storage.models import Partnership, Round, RoundStatus, utcnow
@@ -177,8 +177,9 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
             item = instrument.item_for(purpose)
             counted = snap.counts.get(item.id) if item else None
             if item is not None and isinstance(counted, dict):
-                labels = {o.id: o.label.get(lang) for o in item.options} | {OTHER_ANSWERS: t(lang, "counts.other")}
-                shown = ", ".join(f"{labels.get(o, o)} {n}" for o, n in sorted(counted.items(), key=lambda kv: -kv[1]))
+                labels = {o.id: o.label.get(lang) for o in item.options}
+                shown = ", ".join(other_answers(lang, counted, snap.k) if o == OTHER_ANSWERS else f"{labels.get(o, o)} {n}"
+                                  for o, n in sorted(counted.items(), key=lambda kv: -kv[1]))
                 text += "\n" + t(lang, f"digest.{purpose}", counts=shown)
     return [Reply(text=text)]
 

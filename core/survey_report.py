@@ -134,8 +134,16 @@ def _counts_line(instrument: Instrument, snap: Snapshot, item_id: str, lang: str
         return None
     parts = [f"{o.label.get(lang)} {counts[o.id]}" for o in item.options if counts.get(o.id)]
     if counts.get(OTHER_ANSWERS):
-        parts.append(f"{t(lang, 'counts.other')} {counts[OTHER_ANSWERS]}")
+        parts.append(other_answers(lang, counts, snap.k))
     return f"{item.wording(lang)} {', '.join(parts)}." if parts else None
+
+
+def other_answers(lang: str, counts: dict[str, int], k: int) -> str:
+    """The options fewer than k chose, together: "other answers together 2", or, when that is every answer,
+    "4 answers, no option chosen by 3 or more"."""
+    if set(counts) == {OTHER_ANSWERS}:
+        return t(lang, "counts.spread", n=counts[OTHER_ANSWERS], k=k)
+    return f"{t(lang, 'counts.other')} {counts[OTHER_ANSWERS]}"
 
 
 def survey_summary(instrument: Instrument, snap: Snapshot, lang: str) -> str:

@@ -137,6 +137,7 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
             response = await get_or_create_response(s, round_, person.id)
             await save_answer(s, response.id, "ci.working", FlowAnswer(score, None))
             await save_answer(s, response.id, "ci.often", FlowAnswer(None, "weekly"))
+            await save_answer(s, response.id, "ci.informal", FlowAnswer(None, ("close", "orderly", "little")[n]))
             if n < 2:  # two of three say what is in the way: under k, so held back, with the reason
                 await save_answer(s, response.id, "ci.obstacle", FlowAnswer(None, f"Obstacle {n}"))
             response.completed_at = utcnow()
@@ -150,6 +151,7 @@ async def test_checkin_average_does_not_count_cant_say(db) -> None:
     assert "The collaboration now: no average shown (1 answer; it needs at least 3)." in digest
     assert "What is in the way:\n• (2 wrote something here; the texts are shown once at least 3 have)" in digest
     assert "Obstacle" not in digest
+    assert "The informal contact: 3 answers, no option chosen by 3 or more." in digest  # not "other answers 3"
 
 
 async def test_ideas_follow_the_authors_choice_and_anonymous_ones_wait_for_k(user, seed, db) -> None:
