@@ -78,11 +78,15 @@ async def add_organisation(session: AsyncSession, partnership: Partnership, name
 
 
 async def get_organisation(session: AsyncSession, partnership: Partnership, ref: str) -> Organisation:
-    """An organisation of the partnership by id or (case-insensitive) name."""
+    """An organisation of the partnership by id or (case-insensitive) name, or a part of one name only ("Rema"
+    for "Rema 1000 Sagene")."""
     orgs = await list_organisations(session, partnership)
     for org in orgs:
         if str(org.id) == ref or org.name.casefold() == ref.casefold():
             return org
+    partly = [org for org in orgs if ref.strip() and ref.strip().casefold() in org.name.casefold()]
+    if len(partly) == 1:
+        return partly[0]
     names = ", ".join(o.name for o in orgs) or "none yet"
     raise NotFound(f"no organisation '{ref}' in {partnership.slug} (known: {names})")
 

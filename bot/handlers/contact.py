@@ -10,7 +10,7 @@ from core.roles import RESIDENT
 from core.schedule import OFF, ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
 from storage.models import ContactKind, Organisation, utcnow
-from storage.partnerships import list_organisations
+from storage.partnerships import NotFound, get_organisation, list_organisations
 from storage.people import membership_in
 
 KINDS = CONTACT_KINDS
@@ -67,18 +67,15 @@ async def contact(turn: Turn, args: str) -> None:
         turn.say(turn.t("contact.bad_kind", kind=typed) + "\n" + usage, is_error=True)
         return
     name = " ".join(words)
-    orgs = await list_organisations(turn.session, partnership)
-    org = next((o for o in orgs if o.name.casefold() == name.casefold() or str(o.id) == name), None)
-    if org is None:
-        matches = [o for o in orgs if name.casefold() in o.name.casefold()]
-        org = matches[0] if len(matches) == 1 else None
-    if org is None:
-        known = ", ".join(o.name for o in orgs) or "—"
+    try:
+        org = await get_organisation(turn.session, partnership, name)
+    except NotFound:
+        known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
         turn.say(turn.t("contact.unknown_org", name=name, partnership=partnership.name, known=known), is_error=True)
         return
     own = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
     if own is not None and own.id == org.id:  # contact is between partners: one's own organisation is no partner
-        others = ", ".join(o.name for o in orgs if o.id != own.id) or "—"
+        others = ", ".join(o.name for o in await list_organisations(turn.session, partnership) if o.id != own.id) or "—"
         turn.say(turn.t("contact.own_org", organisation=org.name, known=others), is_error=True)
         return
     at = utcnow() if day == today else datetime.combine(day, time(12), tzinfo=tz).astimezone(UTC)
