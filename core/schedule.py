@@ -6,6 +6,7 @@ weekday, quiet hours 20:00–08:00) are applied in the given IANA time zone.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -211,10 +212,20 @@ def parse_day(value: str, today: date) -> date:
     return day
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months on (the month's last day when it is shorter)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def parse_due(value: str, today: date) -> date:
     """A due date: '2027-03-01', '01.03.2027', or a time from today such as '2w' or '1m'; not in the past."""
     text = value.strip().lower()
     day = _date(text)
+    months = re.fullmatch(r"(\d+)\s*([^\d\s]+?)s?", text)
+    if day is None and months and months.group(2) in _UNITS[30] and int(months.group(1)) > 0:
+        day = add_months(today, int(months.group(1)))  # "1m" from 15 December: 15 January, as people count
     if day is None:
         try:
             day = today + parse_duration(text)

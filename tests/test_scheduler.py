@@ -443,3 +443,13 @@ async def test_the_schedule_skips_a_month_whose_check_in_is_open_already(db) -> 
             await open_round(s, p, "checkin", title="March", audience="partners", period="2027-03")
             await s.commit()
             assert "Apr 3 10:00" in await schedule_now(s, p)  # March's is open: a second never opens
+
+
+def test_a_due_date_in_months_is_the_same_day_of_the_month() -> None:
+    from datetime import date
+
+    from core.schedule import parse_due
+
+    assert parse_due("1m", date(2026, 12, 15)) == date(2027, 1, 15)  # as people count, not 30 days
+    assert parse_due("1 måned", date(2027, 1, 31)) == date(2027, 2, 28)  # the month's last day when shorter
+    assert parse_due("2w", date(2026, 12, 15)) == date(2026, 12, 29)
