@@ -12,6 +12,7 @@ from bot.ideas import shared_ideas
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint
 from core.nudges import escalation_text, nudge_text
 from core.roles import PARTNER
+from core.schedule import zone
 from storage.contacts import silence
 from storage.models import Membership, Organisation, OrgKind, Partnership, Person, utcnow
 
@@ -47,7 +48,7 @@ async def compose_nudge(session: AsyncSession, params: dict, hint: str | None) -
     partnership = await session.get(Partnership, org.partnership_id)
     assert partnership is not None
     lang = person.lang or language_from_hint(hint) or DEFAULT_LANGUAGE
-    days = silence(org.last_contact_at, utcnow(), partnership.created_at)
+    days = silence(org.last_contact_at, utcnow(), partnership.created_at, zone(partnership.timezone))
     ideas = await shared_ideas(session, partnership.id, partnership.k_threshold, newest_first=True)  # type: ignore[arg-type]
     text = nudge_text(lang, org.name, days, await partners_to_call(session, org), [i.text for i in ideas[:3]])
     return [Reply(text=text)]
@@ -60,5 +61,5 @@ async def compose_escalation(session: AsyncSession, params: dict, hint: str | No
         return []
     partnership = await session.get(Partnership, org.partnership_id)
     assert partnership is not None
-    days = silence(org.last_contact_at, utcnow(), partnership.created_at)
+    days = silence(org.last_contact_at, utcnow(), partnership.created_at, zone(partnership.timezone))
     return [Reply(text=escalation_text(params.get("lang") or DEFAULT_LANGUAGE, org.name, days))]

@@ -8,13 +8,14 @@ again), so finding what is due is one indexed range query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.schedule import interval
+from core.schedule import interval, zone
 from storage.models import Contact, Identity, Membership, Organisation, OrgKind, Partnership, Person, Role, utcnow
 
 
@@ -149,8 +150,9 @@ async def contact_health(session: AsyncSession, partnership: Partnership, now: d
     orgs = (await session.exec(select(Organisation).where(Organisation.partnership_id == partnership.id,
                                                          Organisation.kind != OrgKind.residents.value))).all()
     result = []
+    tz = zone(partnership.timezone)
     for org in orgs:
-        days = (now - org.last_contact_at).days if org.last_contact_at else None
+        days = days_between(org.last_contact_at, now, tz) if org.last_contact_at else None
         overdue = org.contact_due_at is not None and org.contact_due_at <= now
         result.append(ContactHealth(org.name, days, overdue))
     return sorted(result, key=lambda h: (-(h.days if h.days is not None else 10**6), h.organisation))
@@ -163,9 +165,16 @@ async def recent_activity(session: AsyncSession, org_id: int, since: datetime) -
     return (await session.exec(query)).first() is not None
 
 
-def silence(last: datetime | None, now: datetime, fallback: datetime) -> int:
-    """Whole days since the last contact (or since ``fallback`` if there never was one)."""
-    return max(0, (now - (last or fallback)).days)
+def silence(last: datetime | None, now: datetime, fallback: datetime, tz: ZoneInfo | None = None) -> int:
+    """Calendar days since the last contact (or since ``fallback`` if there never was one), in time zone ``tz``:
+    a contact yesterday evening was 1 day ago this morning."""
+    return max(0, days_between(last or fallback, now, tz))
+
+
+def days_between(earlier: datetime, later: datetime, tz: ZoneInfo | None = None) -> int:
+    """Calendar days from ``earlier`` to ``later`` as dates in ``tz`` (UTC if none)."""
+    zone_ = tz or UTC
+    return (later.astimezone(zone_).date() - earlier.astimezone(zone_).date()).days
 
 
 __all__ = [

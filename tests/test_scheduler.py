@@ -145,7 +145,8 @@ async def test_silent_organisation_gets_one_nudge_at_0800_not_2200_then_escalati
     for chat in (ada, cy):
         assert len(texts(fake, chat)) == 1
         nudge = texts(fake, chat)[0]
-        assert "35 days since Øst kommune" in nudge and "Grønn Vekst AS (Bo)" in nudge and "/contact" in nudge
+        # 4 January to 9 February: calendar days
+        assert "36 days since Øst kommune" in nudge and "Grønn Vekst AS (Bo)" in nudge and "/contact" in nudge
     assert not texts(fake, bo)
 
     for day in (10, 15, 25):  # the same interval: never again
