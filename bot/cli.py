@@ -195,11 +195,16 @@ def schedule(partnership: Annotated[str | None, typer.Argument(help="Partnership
 def due(
     at: Annotated[str, typer.Option(
         help="The moment, e.g. 2027-02-01T10:00 (local time of this machine unless a zone is given).")],
+    show: Annotated[bool, typer.Option(help="Also print each message as its recipient would read it.")] = False,
 ) -> None:
     """List what would be sent at a moment, without sending or changing anything."""
     from datetime import UTC, datetime
 
+    from sqlmodel import select
+
+    from bot.outgoing import compose
     from bot.scheduler import run_tick
+    from storage.models import Outbox
 
     try:
         moment = datetime.fromisoformat(at)
@@ -208,11 +213,20 @@ def due(
         raise typer.Exit(1) from None
     moment = moment.astimezone(UTC) if moment.tzinfo else moment.astimezone().astimezone(UTC)
 
+    texts: dict[str, str] = {}
+
+    async def read(session: AsyncSession, planned: list) -> None:  # composed before the dry run is rolled back
+        for item in planned:
+            row = (await session.exec(select(Outbox).where(Outbox.key == item.key))).first()
+            if row is not None:
+                replies = await compose(session, row)
+                texts[item.key] = "\n".join(r.text for r in replies) or "(nothing to say any more)"
+
     async def main() -> list:
         db = Database(Settings().database_url)
         try:
             await db.migrate()
-            return await run_tick(db, moment, dry_run=True)
+            return await run_tick(db, moment, dry_run=True, look=read if show else None)
         finally:
             await db.close()
 
@@ -221,6 +235,8 @@ def due(
     for item in planned:
         later = f"  (held until {item.not_before:%Y-%m-%d %H:%M} UTC)" if item.not_before > moment else ""
         typer.echo(f"{item.kind:<16} {item.platform}:{item.channel:<14} {item.key}{later}")
+        if item.key in texts:
+            typer.echo("    " + texts[item.key].replace("\n", "\n    "))
 
 
 @org_app.command("add")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -244,8 +245,9 @@ class Planner:
         await round_lifecycle.post_summary(self.session, p, tag, self.enqueue)
 
 
-async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool = False) -> list[Planned]:
-    """One tick in one transaction; a dry run rolls back and only reports."""
+async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool = False,
+                   look: Callable[[AsyncSession, list[Planned]], Awaitable[None]] | None = None) -> list[Planned]:
+    """One tick in one transaction; a dry run rolls back and only reports (``look`` sees its decisions first)."""
     async with db.session() as session:
         if not await try_lock_for_transaction(session, SCHEDULER_LOCK):
             log.info("another scheduler is ticking; this one waits for the next minute")
@@ -253,6 +255,8 @@ async def run_tick(db: Database, now: datetime | None = None, *, dry_run: bool =
         planner = Planner(session, now or utcnow())
         planned = await planner.tick()
         if dry_run:
+            if look is not None:
+                await look(session, planned)
             await session.rollback()
         else:
             await session.commit()

@@ -88,6 +88,8 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     assert "already closed" in fails("round", "close", "fjordbyen")
     ok("round", "open", "fjordbyen")
     assert "#2" in ok("round", "status", "fjordbyen")
+    out = ok("due", "--at", _next_checkin(), "--show")  # what the schedule would send then, as people would read it
+    assert "round_invite" in out and "console:alma" in out and "check-in for \"Fjordbyen\" is open until" in out
 
 
 def test_cli_errors_are_clear(env: str) -> None:
@@ -274,3 +276,14 @@ def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Pat
     result = runner.invoke(app, ["partnership", "list"])
     assert result.exit_code == 1 and "cannot reach the database at" in result.output
     assert "secret" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def _next_checkin() -> str:
+    """Next month's first weekday at 10:05 in Oslo, as ``samson due --at`` takes it."""
+    from datetime import date, timedelta
+
+    today = date.today()
+    day = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return f"{day.isoformat()}T10:05+01:00"
