@@ -20,6 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import actions, round_lifecycle
 from bot.invitations import dm_target
+from core.i18n import month_name
+from core.instrument import load_instrument
 from core.nudges import nudge_step, send_time
 from core.roles import RESIDENT, may_answer
 from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
@@ -90,9 +92,10 @@ class Planner:
         period = f"{year}-{month:02d}"
         if await checkin_of_period(self.session, p.id, period):  # type: ignore[arg-type]
             return
+        title = f"{load_instrument('checkin').title.get(p.lang)} {month_name(p.lang, period)}"  # "… januar 2027"
         try:
             _round, invited = await round_lifecycle.open_(
-                self.session, p, "checkin", title=period, audience="partners", enqueue=self.enqueue,
+                self.session, p, "checkin", title=title, audience="partners", enqueue=self.enqueue,
                 opened_at=self.now, closes_at=closes, period=period)
         except RoundError as exc:
             log.warning("check-in %s for %s not opened: %s", period, p.slug, exc)

@@ -103,11 +103,18 @@ def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
+NO_FIRST_WEEKDAY = {(1, 1), (5, 1)}
+"""Days that are never a check-in's "first weekday": public holidays in Norway and Sweden (and beyond)."""
+
+
 def checkin_start(year: int, month: int, day_rule: str, at: time, tz: ZoneInfo) -> datetime:
-    """When the month's check-in opens (UTC): the first weekday, or a fixed day, at ``at`` local time."""
+    """When the month's check-in opens (UTC): the first weekday, or a fixed day, at ``at`` local time.
+
+    The first weekday is never New Year's Day or 1 May, public holidays wherever the partners are.
+    """
     if day_rule == "first-weekday":
         day = date(year, month, 1)
-        while day.weekday() >= 5:
+        while day.weekday() >= 5 or (day.month, day.day) in NO_FIRST_WEEKDAY:
             day += timedelta(days=1)
     else:
         day = date(year, month, int(day_rule))

@@ -279,11 +279,13 @@ def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Pat
 
 
 def _next_checkin() -> str:
-    """Next month's first weekday at 10:05 in Oslo, as ``samson due --at`` takes it."""
-    from datetime import date, timedelta
+    """Five minutes after next month's check-in opens (first weekday, 10:00 in Oslo), as ``samson due --at`` takes it."""
+    from datetime import date, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from core.schedule import checkin_start
 
     today = date.today()
-    day = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return f"{day.isoformat()}T10:05+01:00"
+    opens = checkin_start(today.year + today.month // 12, today.month % 12 + 1, "first-weekday", time(10, 0),
+                          ZoneInfo("Europe/Oslo"))
+    return (opens + timedelta(minutes=5)).isoformat()

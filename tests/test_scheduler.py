@@ -276,7 +276,7 @@ async def answer_checkin(fake: FakeTelegram, user: dict) -> None:
 
 
 async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, db_url) -> None:
-    created = local(2027, 1, 4, 9, 0)
+    created = local(2027, 1, 4, 10, 30)  # after January's check-in would have opened: none this month
     world = await build(db_url, fake, created, k=3, samson_done=3)
     await runtime.start()
     with time_machine.travel(local(2027, 1, 11, 7, 59), tick=False):
@@ -454,3 +454,13 @@ def test_a_due_date_in_months_is_the_same_day_of_the_month() -> None:
     assert parse_due("1m", date(2026, 12, 15)) == date(2027, 1, 15)  # as people count, not 30 days
     assert parse_due("1 måned", date(2027, 1, 31)) == date(2027, 2, 28)  # the month's last day when shorter
     assert parse_due("2w", date(2026, 12, 15)) == date(2026, 12, 29)
+
+
+def test_the_first_weekday_is_never_new_years_day_or_the_first_of_may() -> None:
+    from datetime import time
+
+    from core.schedule import checkin_start
+
+    assert checkin_start(2027, 1, "first-weekday", time(10, 0), OSLO) == local(2027, 1, 4, 10, 0)  # not Fri 1 Jan
+    assert checkin_start(2026, 5, "first-weekday", time(10, 0), OSLO) == local(2026, 5, 4, 10, 0)  # not Fri 1 May
+    assert checkin_start(2027, 3, "first-weekday", time(10, 0), OSLO) == local(2027, 3, 1, 10, 0)
