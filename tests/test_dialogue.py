@@ -68,8 +68,9 @@ async def test_a_session_in_a_telegram_group(db_url: str) -> None:
 
         async def tap(user: dict, value: str, expect: str) -> None:
             tg.tap(user, tg.last_keyboard(GROUP), value)
+            # A group gets 20 messages a minute: the answer may queue behind the vote counts' edits.
             await tg.wait_for(lambda: expect in (tg.last_keyboard(GROUP) or statement).text
-                              or any(expect in s.text for s in tg.sent))
+                              or any(expect in s.text for s in tg.sent), timeout=45)
 
         await tap(members[0], "7", "Votes so far: 1")
         await tap(members[1], "8", "Votes so far: 2")
