@@ -291,22 +291,10 @@ async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, d
     thread = next(s for s in fake.to(COORDINATORS) if s.reply_to == photo.message_id)
     assert "Group profile over 3" in thread.text and "Weakest sub-themes" in thread.text
     assert "Contact health" in thread.text and "@" not in photo.text + thread.text
-    db = Database(db_url)  # the day moved to Friday after Monday's went out: no second summary that week
-    async with db.session() as s:
-        partnership = await s.get(Partnership, world.partnership_id)
-        partnership.summary_day = "fri"  # type: ignore[union-attr]
-        s.add(partnership)
-        await s.commit()
-    await db.close()
+    await summary_day(world, "fri")  # the day moved to Friday after Monday's went out: no second summary that week
     with time_machine.travel(local(2027, 1, 15, 8, 0, 30), tick=False):
         assert not [p for p in await tick_and_send(runtime) if p.kind == "summary"]
-    db = Database(db_url)
-    async with db.session() as s:
-        partnership = await s.get(Partnership, world.partnership_id)
-        partnership.summary_day = "mon"  # type: ignore[union-attr]
-        s.add(partnership)
-        await s.commit()
-    await db.close()
+    await summary_day(world, "mon")
 
     db = Database(db_url)  # a newer round closed with fewer than k respondents: nothing of it is shown
     async with db.session() as s:
@@ -319,6 +307,16 @@ async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, d
     assert not any(s.photo for s in latest)
     assert "no figure can be shown yet: 2 responses, and each figure needs at least 3" in latest[-1].text
     assert "Group profile" not in latest[-1].text
+
+
+async def summary_day(world: World, day: str) -> None:
+    db = Database(world.db_url)
+    async with db.session() as s:
+        partnership = await s.get(Partnership, world.partnership_id)
+        partnership.summary_day = day  # type: ignore[union-attr]
+        s.add(partnership)
+        await s.commit()
+    await db.close()
 
 
 async def test_restart_between_decided_and_sent_sends_each_once(fake, db_url) -> None:
