@@ -54,6 +54,7 @@ RETRY_REPLY = timedelta(seconds=5)
 NO_WORDS = frozenset(answer_words("no") | {"cancel", "avbryt"})
 """A bare "no" typed when nothing was asked (e.g. to /erase's question, whose buttons were not used)."""
 
+
 class BotCore:
     """Platform-free bot: ``await core.handle(event)`` returns the replies to send."""
 
