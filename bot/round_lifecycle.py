@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import actions, publishing
 from bot.invitations import Enqueue, default_enqueue, invite_members
 from core.instrument import InstrumentError, load_instrument
-from core.schedule import month_key, zone
+from core.schedule import month_key, period_of, zone
 from storage import rounds
 from storage.channels import bindings
 from storage.models import Partnership, Publication, Round, utcnow
@@ -52,8 +52,7 @@ async def _checkin_window(session: AsyncSession, partnership: Partnership) -> di
     """A check-in opened by hand closes (with its reminder and digest) after the partnership's window, and
     counts as this month's, so the scheduler does not open a second one (if this month has none yet)."""
     now = utcnow()
-    year, month = month_key(now, zone(partnership.timezone))
-    period = f"{year}-{month:02d}"
+    period = period_of(*month_key(now, zone(partnership.timezone)))
     taken = await rounds.checkin_of_period(session, partnership.id, period)  # type: ignore[arg-type]
     return {"opened_at": now, "closes_at": now + timedelta(days=partnership.checkin_window_days),
             "period": None if taken else period}

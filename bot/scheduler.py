@@ -24,7 +24,7 @@ from core.i18n import month_name
 from core.instrument import load_instrument
 from core.nudges import nudge_step, send_time
 from core.roles import RESIDENT, may_answer
-from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, summary_due, zone
+from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, period_of, summary_due, zone
 from storage import outbox
 from storage.actions import overdue as overdue_actions
 from storage.channels import bindings
@@ -89,7 +89,7 @@ class Planner:
         closes = start + timedelta(days=p.checkin_window_days)
         if not start <= self.now < closes or start < p.created_at:
             return
-        period = f"{year}-{month:02d}"
+        period = period_of(year, month)
         if await checkin_of_period(self.session, p.id, period):  # type: ignore[arg-type]
             return
         title = f"{load_instrument('checkin').title.get(p.lang)} {month_name(p.lang, period)}"  # "… januar 2027"

@@ -127,6 +127,11 @@ def month_key(moment: datetime, tz: ZoneInfo) -> tuple[int, int]:
     return local.year, local.month
 
 
+def period_of(year: int, month: int) -> str:
+    """A monthly check-in's period, e.g. '2027-02'."""
+    return f"{year}-{month:02d}"
+
+
 def summary_due(now: datetime, weekday: str, at: time, tz: ZoneInfo) -> datetime:
     """The latest weekly summary time at or before ``now`` (UTC)."""
     local = now.astimezone(tz)

@@ -23,6 +23,7 @@ from core.schedule import (
     next_summary,
     parse_clock,
     parse_duration,
+    period_of,
     zone,
 )
 from storage.contacts import reset_clocks
@@ -108,8 +109,8 @@ def _check_outside(quiet: QuietHours, checkin_time: str) -> None:
 async def schedule_now(session: AsyncSession, partnership: Partnership, lang: str = "en") -> str:
     """``describe`` as of now, knowing whether this month's check-in was opened already (then the next is next month's)."""
     now = utcnow()
-    year, month = month_key(now, zone(partnership.timezone))
-    taken = await checkin_of_period(session, partnership.id, f"{year}-{month:02d}") is not None  # type: ignore[arg-type]
+    period = period_of(*month_key(now, zone(partnership.timezone)))
+    taken = await checkin_of_period(session, partnership.id, period) is not None  # type: ignore[arg-type]
     return describe(partnership, now, lang, this_month_taken=taken)
 
 
