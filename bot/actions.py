@@ -26,7 +26,7 @@ from core.schedule import zone
 from storage import actions as register
 from storage.actions import OPEN, Entry
 from storage.models import Action, ActionStatus, Membership, Partnership, Person, Round, utcnow
-from storage.partnerships import NotFound, get_organisation, list_organisations
+from storage.partnerships import UnknownOrganisation, get_organisation
 from storage.people import membership_in
 
 STATUS_WORDS = {
@@ -171,9 +171,8 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
         raise ActionError("action.private_idea", number=number)  # an agreed action's text is shown to everyone
     try:
         org = await get_organisation(session, partnership, organisation)
-    except NotFound:
-        known = ", ".join(o.name for o in await list_organisations(session, partnership)) or "—"
-        raise ActionError("org.unknown", name=organisation, partnership=partnership.name, known=known) from None
+    except UnknownOrganisation as unknown:
+        raise ActionError("org.unknown", name=organisation, partnership=partnership.name, known=unknown.listed()) from None
     serves = serves or action.serves  # e.g. a proposal made on a session's statement
     if serves is None and action.idea_id is not None:
         round_ = await session.get(Round, entry.round_id) if entry.round_id else None

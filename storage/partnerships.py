@@ -19,6 +19,18 @@ class NotFound(LookupError):
     """A partnership, organisation or round that does not exist."""
 
 
+class UnknownOrganisation(NotFound):
+    """No organisation of the partnership matches ``ref``; ``known`` are the names of those there are."""
+
+    def __init__(self, ref: str, partnership: Partnership, known: list[str]) -> None:
+        super().__init__(f"no organisation '{ref}' in {partnership.slug} (known: {', '.join(known) or 'none yet'})")
+        self.ref, self.known = ref, known
+
+    def listed(self) -> str:
+        """The known names for a message: "A, B" (or "—")."""
+        return ", ".join(self.known) or "—"
+
+
 def slugify(name: str) -> str:
     """A URL- and CLI-friendly id from a name: 'Bydel Øst' → 'bydel-ost'."""
     ascii_name = unicodedata.normalize("NFKD", name.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
@@ -87,8 +99,7 @@ async def get_organisation(session: AsyncSession, partnership: Partnership, ref:
     partly = [org for org in orgs if ref.strip() and ref.strip().casefold() in org.name.casefold()]
     if len(partly) == 1:
         return partly[0]
-    names = ", ".join(o.name for o in orgs) or "none yet"
-    raise NotFound(f"no organisation '{ref}' in {partnership.slug} (known: {names})")
+    raise UnknownOrganisation(ref, partnership, [o.name for o in orgs])
 
 
 async def list_organisations(session: AsyncSession, partnership: Partnership) -> list[Organisation]:

@@ -10,7 +10,7 @@ from core.roles import RESIDENT
 from core.schedule import OFF, ScheduleError, parse_day, parse_duration, zone
 from storage.contacts import record_contact
 from storage.models import ContactKind, Organisation, utcnow
-from storage.partnerships import NotFound, get_organisation, list_organisations
+from storage.partnerships import UnknownOrganisation, get_organisation, list_organisations
 from storage.people import membership_in
 
 KINDS = CONTACT_KINDS
@@ -69,9 +69,8 @@ async def contact(turn: Turn, args: str) -> None:
     name = " ".join(words)
     try:
         org = await get_organisation(turn.session, partnership, name)
-    except NotFound:
-        known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
-        turn.say(turn.t("contact.unknown_org", name=name, partnership=partnership.name, known=known), is_error=True)
+    except UnknownOrganisation as unknown:
+        turn.say(turn.t("org.unknown", name=name, partnership=partnership.name, known=unknown.listed()), is_error=True)
         return
     own = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
     if own is not None and own.id == org.id:  # contact is between partners: one's own organisation is no partner

@@ -19,7 +19,7 @@ from core.qr import qr_png
 from core.roles import AUDIENCES
 from storage.channels import bind_channel, binding_of, bindings
 from storage.models import Membership, Partnership, Role, Round, utcnow
-from storage.partnerships import NotFound, create_invite, get_organisation, list_organisations
+from storage.partnerships import UnknownOrganisation, create_invite, get_organisation, list_organisations
 from storage.people import membership_in, resolve_identity
 from storage.rounds import RoundError, companions, count_completed, open_rounds, participation, unfinished_count
 
@@ -208,9 +208,8 @@ async def invite(turn: Turn, args: str) -> None:
     if words:
         try:
             org = await get_organisation(turn.session, partnership, " ".join(words))
-        except NotFound:
-            known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
-            turn.say(turn.t("org.unknown", name=" ".join(words), partnership=partnership.name, known=known),
+        except UnknownOrganisation as unknown:
+            turn.say(turn.t("org.unknown", name=unknown.ref, partnership=partnership.name, known=unknown.listed()),
                      is_error=True)
             return
     elif role in (Role.partner.value, Role.resident.value):
@@ -244,9 +243,9 @@ async def add(turn: Turn, args: str) -> None:
         return
     try:
         org = await get_organisation(turn.session, partnership, org_name)
-    except NotFound:
-        known = ", ".join(o.name for o in await list_organisations(turn.session, partnership)) or "—"
-        turn.say(turn.t("org.unknown", name=org_name, partnership=partnership.name, known=known), is_error=True)
+    except UnknownOrganisation as unknown:
+        turn.say(turn.t("org.unknown", name=unknown.ref, partnership=partnership.name, known=unknown.listed()),
+                 is_error=True)
         return
     for user_id in users:
         identity, person = await resolve_identity(turn.session, turn.event.platform, turn.event.workspace, user_id)
