@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import groupby
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.disclosure import Contribution, SharedText, Sharing, shared_text, shared_texts
-from storage.models import ActionIdea, Answer, Person, Response, Round
+from storage.actions import written_answers
+from storage.models import ActionIdea, Person, Response, Round
 
 
 async def shared_ideas(
@@ -47,10 +48,8 @@ async def shared_answers(session: AsyncSession, round_id: int, item_id: str, k: 
     In alphabetical order: the order people answered in (which a coordinator watching who completed may know)
     would tell who wrote what.
     """
-    rows = (await session.exec(
-        select(Answer.text, Response.person_id).join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None)))).all()
-    ordered = sorted(((text, person) for text, person in rows if text), key=lambda row: (row[0].casefold(), row[0]))
+    rows = await written_answers(session, round_id, item_id)
+    ordered = sorted(rows, key=lambda row: (row[0].casefold(), row[0]))
     return shared_texts([Contribution(person, text, Sharing.ANONYMOUS) for text, person in ordered], k)
 
 

@@ -21,7 +21,7 @@ from storage.actions import written_answers
 from storage.contacts import contact_health
 from storage.models import Partnership, Round, RoundStatus, utcnow
 from storage.publications import latest as latest_publication
-from storage.rounds import open_rounds, participation
+from storage.rounds import open_rounds, participation, previous_checkin_close
 
 
 async def compose_summary(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
@@ -156,10 +156,7 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         listed = [f"• {x}" for x in texts] or [line for line in [await held(purpose)] if line]
         if listed:
             text += "\n\n" + t(lang, f"digest.{purpose}") + "\n" + "\n".join(listed)
-    before = (await session.exec(select(Round.closed_at).where(  # "since last time": since the previous digest
-        Round.partnership_id == partnership.id, Round.instrument_id == "checkin", Round.id != round_.id,
-        col(Round.closed_at).is_not(None), col(Round.closed_at) < (round_.closed_at or utcnow()))
-        .order_by(col(Round.closed_at).desc()))).first()
+    before = await previous_checkin_close(session, round_)  # "since last time": since the previous digest
     since = before or round_.opened_at - timedelta(days=31)
     text += "\n\n" + "\n".join(await actions.summary_lines(session, partnership, lang, since,
                                                             actions.local_today(partnership), round_.closed_at))

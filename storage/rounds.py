@@ -104,6 +104,14 @@ async def checkin_of_period(session: AsyncSession, partnership_id: int, period: 
         Round.partnership_id == partnership_id, Round.instrument_id == "checkin", Round.period == period))).first()
 
 
+async def previous_checkin_close(session: AsyncSession, round_: Round) -> datetime | None:
+    """When the partnership's check-in before ``round_`` closed (its digest went out), if there was one."""
+    return (await session.exec(select(Round.closed_at).where(
+        Round.partnership_id == round_.partnership_id, Round.instrument_id == "checkin", Round.id != round_.id,
+        col(Round.closed_at).is_not(None), col(Round.closed_at) < (round_.closed_at or utcnow()))
+        .order_by(col(Round.closed_at).desc()))).first()
+
+
 async def open_rounds(session: AsyncSession, partnership_id: int, instrument_id: str | None = None,
                       *, sessions: bool = False) -> list[Round]:
     """Open rounds of a partnership, oldest first; a live dialogue session's round only with ``sessions``."""
