@@ -24,8 +24,3 @@ def may_answer(role: str, audience: str, companion: bool = False, *, organisatio
     if audience == "residents":
         return role == RESIDENT
     return role != RESIDENT
-
-
-def counts_as_expected(role: str, audience: str, *, organisation: bool = True) -> bool:
-    """Whether a member counts in a round's participation ("2 of 5 answered"): whoever may answer it."""
-    return may_answer(role, audience, organisation=organisation)

@@ -14,7 +14,7 @@ from core.flow import Answer as FlowAnswer
 from core.flow import FlowState
 from core.i18n import LocalizedError
 from core.instrument import load_instrument
-from core.roles import SESSION, counts_as_expected
+from core.roles import SESSION, may_answer
 from storage.db import execute, upsert
 from storage.models import (
     ActionIdea,
@@ -307,8 +307,8 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
     for org_id, name, kind in named:
         done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
         started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and not r.completed_at)
-        count = sum(1 for m in members if m.organisation_id == org_id and counts_as_expected(
-            m.role, round_.audience, organisation=m.organisation_id is not None)
+        count = sum(1 for m in members if m.organisation_id == org_id and may_answer(  # who may answer it
+            m.role, round_.audience, round_.parent_round_id is not None, organisation=m.organisation_id is not None)
                     and (round_.closed_at is None or m.joined_at <= round_.closed_at))  # not who joined after the close
         if not (count or done or started):
             continue
