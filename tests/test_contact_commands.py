@@ -49,6 +49,7 @@ async def test_contact_kinds_are_typed_and_shown_in_the_users_language(user, see
     assert "«Øst kommune» er din egen organisasjon" in out and "Grønn Vekst AS" in out
     out = await kari.say("/contact Grønn Vekst AS telefon i går", "/snooze 2u")  # the words people use
     assert "Registrert: samtale med Grønn Vekst AS" in out and "😴 Ingen påminnelser til" in out
+    assert "Registrert: e-post med Grønn Vekst AS" in await kari.say("/contact e-post grønn")  # the kind first, too
     assert "Bruk: /snooze 3d | 2u | 1m | av" in await kari.say("/snooze lenge")
     assert "Påminnelsene er slått på igjen" in await kari.say("/snooze av")
 
@@ -81,6 +82,7 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     assert "Hvilken organisasjon er koden for?" in out and "Grønn Vekst AS" in out
     out = await kari.say("/invite innbygger")
     assert "Invitasjonskode for «Bydel Øst» (innbygger" in out and "resident" not in out
+    assert "Invitasjonskode for «Bydel Øst» (partner, Grønn Vekst AS)" in await kari.say("/invite partner Grønn Vekst")
     out = await kari.say("/set stille 21:00-07:00", "/set innsjekk 5 22:00")  # invitations at night: refused
     assert "innsjekkingen ville åpnet kl. 22:00, innenfor stille timer (21:00-07:00)" in out
     await kari.say("/set stille av")

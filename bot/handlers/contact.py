@@ -60,9 +60,12 @@ async def contact(turn: Turn, args: str) -> None:
     if len(words) < 2:
         turn.say(turn.t("contact.usage", **command_words(turn.lang)), is_error=True)
         return
-    typed = words.pop()
-    kind = kind_of(typed)
-    if kind is None:
+    typed = words[-1]
+    if (kind := kind_of(typed)) is not None:
+        words.pop()
+    elif (kind := kind_of(words[0])) is not None:  # "/contact møte Rema": the kind first, as people also say it
+        words.pop(0)
+    else:
         usage = turn.t("contact.usage", **command_words(turn.lang))
         turn.say(turn.t("contact.bad_kind", kind=typed) + "\n" + usage, is_error=True)
         return

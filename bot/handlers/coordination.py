@@ -201,6 +201,8 @@ async def invite(turn: Turn, args: str) -> None:
     role = Role.partner.value
     if words and words[-1].lower() in ROLE_WORDS:
         role = ROLE_WORDS[words.pop().lower()]
+    elif len(words) > 1 and words[0].lower() in ROLE_WORDS:  # "/invite partner Rema": the role first
+        role = ROLE_WORDS[words.pop(0).lower()]
     partnership = await coordinator_partnership(turn)
     if partnership is None:
         return
