@@ -8,8 +8,8 @@ from PIL import Image
 from sqlmodel import func, select
 
 from bot.events import Event, EventKind
-from storage.models import ActionIdea, Answer, Identity, Invite, Membership, Person, Response, Round
-from storage.rounds import participation
+from storage.models import ActionIdea, Answer, Identity, Invite, Membership, Partnership, Person, Response, Round
+from storage.rounds import open_round, participation
 from tests.conftest import close_as_coordinator, full_answers, join
 
 
@@ -406,3 +406,18 @@ async def test_a_second_code_says_what_one_already_is_and_changes_nothing(user, 
     async with db.session() as s:
         assert [(m.role, m.organisation_id is not None) for m in (await s.exec(select(Membership))).all()] == [
             ("partner", True)]
+
+
+async def test_resume_goes_back_to_the_round_the_person_was_answering_last(user, seed, db) -> None:
+    async with db.session() as s:
+        partnership = await s.get(Partnership, seed.partnership_id)
+        survey = await open_round(s, partnership, "survey", title="Undersøkelse")
+        await s.commit()
+    u = user("ulf")
+    assert "Type /resume or tap to start" in await join(u, seed.codes["kommune"])  # two rounds: both offered
+    assert "(1 of 54)" in await u.say(f"/resume {seed.round_id}")
+    await u.say("5", "pause", f"/resume {survey.id}")
+    await u.say("1", "pause")
+    assert "(2 of 82)" in await u.say("/resume")  # the survey, where they were, not the scorecard
+    await u.say("pause")
+    assert "(2 of 54)" in await u.say(f"/resume {seed.round_id}")

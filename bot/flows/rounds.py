@@ -83,10 +83,13 @@ async def offer(turn: Turn) -> None:
 
 
 async def resume(turn: Turn, args: str) -> None:
-    """Start or continue an open round (``args``: a round id, or nothing for the first available)."""
+    """Start or continue an open round (``args``: a round id, or nothing: the one the person was answering last,
+    else one they began, else the first available)."""
     available = await _available(turn)
     if args.strip().isdigit():
         available = [(r, resp) for r, resp in available if r.id == int(args.strip())]
+    active = turn.identity.active_response_id
+    available.sort(key=lambda found: (found[1] is None or found[1].id != active, found[1] is None))  # stable
     if not available:
         await _none_open(turn)
         return
