@@ -51,6 +51,9 @@ RETRY_REPLY = timedelta(seconds=5)
 """When a reply's first send failed temporarily, the outbox tries again after this."""
 
 
+BEFORE_CONSENT = frozenset({"help", "hjelp", "hjälp", "start", "join", "lang", "språk", "resume", "privacy", "export",
+                            "erase"})
+"""Commands a member may use before saying yes to the terms; any other asks for that first (nothing is stored)."""
 NO_WORDS = frozenset(answer_words("no") | {"cancel", "avbryt"})
 """A bare "no" typed when nothing was asked (e.g. to /erase's question, whose buttons were not used)."""
 
@@ -246,13 +249,18 @@ class BotCore:
             return
         if event.kind == EventKind.COMMAND or (event.kind == EventKind.CHOICE and payload.startswith("/")):
             name, _, args = payload.lstrip("/").strip().partition(" ")
-            handler = COMMANDS.get(name.lower().split("@")[0])
+            command = name.lower().split("@")[0]
+            handler = COMMANDS.get(command)
             if handler is None:
                 shown = name if len(name) <= 40 else name[:40] + "…"
                 text = turn.t("unknown_command", command="/" + shown)
                 if in_round:
                     text += "\n" + turn.t("unknown_command.in_round")
                 turn.say(text, is_error=True)
+                return
+            if command not in BEFORE_CONSENT and turn.person.consent_at is None and await turn.partnership() is not None:
+                turn.say(turn.t("consent.first", command="/" + command), is_error=True)
+                await consent.ask_consent(turn)
                 return
             await handler(turn, args.strip())
             return

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlmodel import func, select
 
 from bot.events import Event, EventKind
-from storage.models import ActionIdea, Answer, Identity, Invite, Membership, Partnership, Person, Response, Round
+from storage.models import Action, ActionIdea, Answer, Contact, Identity, Invite, Membership, Partnership, Person, Response, Round
 from storage.rounds import open_round, participation
 from tests.conftest import close_as_coordinator, full_answers, join
 
@@ -143,6 +143,23 @@ async def test_declined_consent_leaves_no_membership_and_frees_the_invite(user, 
         assert (await s.exec(select(Person).where(Person.display_name == "hans"))).all() == []  # nor their name
     # changing their mind later works with the same code
     assert "(1 av 54)" in await u.say(f"/start {seed.codes['kommune']}", "ja", "nb")
+
+
+async def test_nothing_is_stored_or_done_for_a_member_before_they_agree_to_the_terms(user, seed, db) -> None:
+    u = user("tor")
+    await u.say(f"/start {seed.codes['kommune']}", "en")  # the language first: the terms are on screen, unanswered
+    for command in ("/action add More light in the park", "/contact Grønn Vekst AS meeting", "/snooze 2w", "/ideas"):
+        out = await u.say(command)
+        assert f"Before {command.split()[0]}: please read the terms below and say whether you agree." in out, out
+        assert "Do you agree?" in out
+    assert "Here is what you can do" in await u.say("/help")  # help, privacy, erase and the like stay open
+    async with db.session() as s:
+        assert (await s.exec(select(ActionIdea))).all() == [] and (await s.exec(select(Contact))).all() == []
+        assert (await s.exec(select(Action))).all() == []
+        assert (await s.exec(select(Person).where(Person.display_name == "tor"))).one().snoozed_until is None
+    out = await u.say("yes")
+    assert "Thank you! Your consent is recorded." in out and "(1 of 54)" in out
+    assert "Saved as idea #1" in await u.say("pause", "/action add More light in the park")
 
 
 async def test_a_language_typed_at_the_terms_shows_them_in_it(user, seed) -> None:

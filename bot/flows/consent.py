@@ -37,7 +37,8 @@ async def ask_consent(turn: Turn, *, language_chosen: bool = False) -> None:
     """Show what is stored and ask for consent (with a button to read it in another language)."""
     partnership = await turn.partnership()
     k = partnership.k_threshold if partnership else 3
-    turn.identity.awaiting = CHOSEN if language_chosen else "consent"
+    chosen = language_chosen or turn.identity.awaiting == CHOSEN  # shown again (e.g. after a command): still chosen
+    turn.identity.awaiting = CHOSEN if chosen else "consent"
     turn.session.add(turn.identity)
     turn.say(turn.t("privacy.text", k=k))
     turn.say(turn.t("consent.ask"), _consent_choices(turn))
