@@ -142,6 +142,11 @@ async def test_a_session_in_a_slack_channel_with_ephemeral_votes(bot, fake: Fake
         await fake.wait_for(lambda: json.dumps((fake.last_with_buttons("C1") or message).blocks) != before
                             or len(fake.ephemeral) > seen)
 
+    for user in ("U2", "U3", "U4"):  # added by a coordinator, none has seen the terms: a vote brings them, in a DM
+        await click(user, "/session vote 1.0 5")
+        await fake.wait_for(lambda dm="D" + user: any("Do you agree?" in m.text for m in fake.in_channel(dm)))
+        await click_next(fake, driver, user, "consent_yes")
+    assert "Stemmer så langt: 0" in fake.last_with_buttons("C1").text  # nothing was counted before they agreed
     for user, value in (("U2", "/session vote 1.0 9"), ("U3", "/session vote 1.0 8"), ("U4", "/session vote 1.0 9")):
         await click(user, value)
     await fake.wait_for(lambda: "Stemmer så langt: 3" in fake.last_with_buttons("C1").text)

@@ -235,6 +235,8 @@ async def test_lang_before_consent_shows_the_terms_again_in_that_language(core, 
     await olena.say("/start RES-1")
     out = await olena.say("/lang uk")
     assert t("uk", "consent.ask") in out
+    assert t("uk", "privacy.text_resident", k=3) in out and "організація" not in out  # a resident's terms: no
+    # organisation, no contact or actions recorded, no research question
     out = await olena.say("так")
     assert t("uk", "consent.given") in out and RESIDENTS.items[0].wording("uk") in out
 

@@ -309,6 +309,9 @@ async def test_non_coordinator_is_refused_coordinator_commands(bot, fake: FakeSl
     await onboard_coordinator(fake, driver)
     await driver.command("U1", "C1", "add <@U2|ada> Øst kommune")
     await fake.wait_for(lambda: any("added" in m.text for m in fake.ephemeral))
+    await driver.command("U2", "C1", "round open Sneaky")  # added by a coordinator: the terms come first, in a DM
+    await fake.wait_for(lambda: any("Do you agree?" in m.text for m in fake.in_channel("DU2")))
+    await click_next(fake, driver, "U2", "consent_yes")
     for text in ("round open Sneaky", "bind coordinators", "invite Øst kommune"):
         await driver.command("U2", "C1", text)
     await fake.wait_for(lambda: sum("Only coordinators" in m.text for m in fake.ephemeral if m.user == "U2") == 3)

@@ -6,8 +6,9 @@ from bot.events import Choice
 from bot.flows import rounds
 from bot.turn import Turn
 from core.i18n import LANGUAGE_NAMES, answer_words, normalise_language, t
+from core.roles import RESIDENT
 from storage.models import utcnow
-from storage.people import leave_unconsented
+from storage.people import leave_unconsented, membership_in
 
 YES = {"y", "j", "consent_yes", "ok", "jo"} | answer_words("yes")
 NO = {"n", "consent_no"} | answer_words("no")
@@ -33,14 +34,23 @@ def _consent_choices(turn: Turn) -> tuple[Choice, ...]:
             Choice(CHOOSE_LANGUAGE, _language_button()))
 
 
+async def terms(turn: Turn) -> str:
+    """What is stored, why and who sees what, for the person's role: a resident records no contact or actions,
+    answers for no organisation, and is not asked the partner survey's research question."""
+    partnership = await turn.partnership()
+    if partnership is None:
+        return turn.t("privacy.text", k=3)
+    membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
+    resident = membership is not None and membership.role == RESIDENT
+    return turn.t("privacy.text_resident" if resident else "privacy.text", k=partnership.k_threshold)
+
+
 async def ask_consent(turn: Turn, *, language_chosen: bool = False) -> None:
     """Show what is stored and ask for consent (with a button to read it in another language)."""
-    partnership = await turn.partnership()
-    k = partnership.k_threshold if partnership else 3
     chosen = language_chosen or turn.identity.awaiting == CHOSEN  # shown again (e.g. after a command): still chosen
     turn.identity.awaiting = CHOSEN if chosen else "consent"
     turn.session.add(turn.identity)
-    turn.say(turn.t("privacy.text", k=k))
+    turn.say(await terms(turn))
     turn.say(turn.t("consent.ask"), _consent_choices(turn))
 
 

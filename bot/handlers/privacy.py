@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.data_export import personal_data
 from bot.erasure import erase as erase_person
 from bot.events import Choice
+from bot.flows.consent import terms
 from bot.turn import Turn
 from core.i18n import answer_words
 from storage.models import utcnow
@@ -16,8 +17,7 @@ KEEP = {"keep"} | answer_words("no")
 
 async def show(turn: Turn, args: str) -> None:
     """What is stored, why, who sees what, and how to delete it."""
-    partnership = await turn.partnership()
-    turn.say(turn.t("privacy.text", k=partnership.k_threshold if partnership else 3))
+    turn.say(await terms(turn))
 
 
 async def export(turn: Turn, args: str) -> None:
