@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.round_lifecycle import open_
 from storage.db import Database
 from storage.models import Invite
 from storage.partnerships import add_organisation, create_invite, create_partnership
-from storage.rounds import open_round
 
 DEMO_NAME = "Demo: Levende nabolag"
 DEMO_CODES = {
@@ -30,6 +30,6 @@ async def ensure_demo(db: Database) -> bool:
             org = await add_organisation(session, partnership, name, kind)
             await create_invite(session, partnership, organisation=org, role=role, code=code)
         await create_invite(session, partnership, role="coordinator", code=DEMO_COORDINATOR_CODE)
-        await open_round(session, partnership, "samson", title="Vår 2027")
+        await open_(session, partnership, "samson", title="Vår 2027")  # residents get their own round with it
         await session.commit()
         return True

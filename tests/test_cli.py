@@ -249,6 +249,18 @@ def test_the_local_chat_continues_at_an_unanswered_language_question(env: str, m
     assert "Velg språk" in out.output and "Your language is now English" in out.output and "(1 of " in out.output
 
 
+def test_a_resident_in_the_demo_answers_the_residents_own_round_in_their_language(
+        env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for token in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(token, raising=False)
+    from core.instrument import load_instrument
+
+    residents = load_instrument("residents")
+    out = runner.invoke(app, ["demo", "--user", "amal", "--invite", "DEMO-INNBYGGER"], input="c\nd\na\n")
+    assert out.exit_code == 0, out.output
+    assert residents.items[0].wording("ar") in out.output  # not the partners' statements, which have no Arabic
+
+
 def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ok("partnership", "create", "Fjordbyen")
     assert "already exists (slug: fjordbyen)" in fails("partnership", "create", "fjordbyen")  # not a silent fjordbyen-2
