@@ -227,6 +227,7 @@ async def test_a_resident_reads_the_terms_and_answers_in_arabic_words(core, db, 
     assert "/erase نعم" in await amina.say("/erase")
     help_text = await amina.say("/help")
     assert "/resume" in help_text and "/contact" not in help_text and "/snooze" not in help_text  # not a partner's
+    assert "/group survey" not in help_text and "/group residents" not in help_text and "/group compare" in help_text
 
 
 async def test_lang_before_consent_shows_the_terms_again_in_that_language(core, db, user) -> None:
