@@ -259,6 +259,9 @@ def test_a_resident_in_the_demo_answers_the_residents_own_round_in_their_languag
     out = runner.invoke(app, ["demo", "--user", "amal", "--invite", "DEMO-INNBYGGER"], input="c\nd\na\n")
     assert out.exit_code == 0, out.output
     assert residents.items[0].wording("ar") in out.output  # not the partners' statements, which have no Arabic
+    out = runner.invoke(app, ["demo", "--user", "kari", "--invite", "DEMO-KOORD"], input="a\nc\n/round status\n")
+    assert 'Round 1 "Vår 2027", residents\' part: 0 of 1 have completed.' in out.output  # told apart from the partners'
+    assert "Innbyggere: 0 of 1 completed, 1 (amal) in progress" in out.output
 
 
 def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

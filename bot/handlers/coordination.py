@@ -181,7 +181,8 @@ async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     done = await count_completed(turn.session, round_.id)  # type: ignore[arg-type]
     orgs = await participation(turn.session, round_)
     total = sum(o.members for o in orgs)
-    lines = [turn.t("round.status_line", number=round_.number, title=round_.title, done=done, total=total)]
+    head = "round.status_line_residents" if round_.parent_round_id is not None else "round.status_line"  # same title
+    lines = [turn.t(head, number=round_.number, title=round_.title, done=done, total=total)]
     for org in orgs:
         name = turn.t("round.status_no_org") if org.organisation == "—" else org.organisation
         lines.append("• " + turn.t("round.status_org", organisation=name, done=len(org.completed), total=org.members,
