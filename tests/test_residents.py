@@ -329,3 +329,10 @@ async def test_partners_keep_their_profile_when_a_residents_round_is_newer(core,
     await rita.say("/start NAB-1", "ja", "/lang en")
     out = await rita.say("/group")  # residents see their own, newest round
     assert "Winter voices" in out and "/group residents" not in out
+
+
+async def test_group_residents_says_when_residents_never_had_a_round_of_their_own(seed, user) -> None:
+    ada = user("ada")
+    await ada.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
+    out = await ada.say("/group residents")  # not "published when the round closes": there is no such round
+    assert "The residents have had no round of their own" in out and "when the round closes" not in out

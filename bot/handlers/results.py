@@ -89,7 +89,9 @@ async def group(turn: Turn, args: str) -> None:
     pending = [r for r in await open_rounds(turn.session, partnership.id, instrument)  # type: ignore[arg-type]
                if published is None or r.opened_at > published.round.opened_at]
     if published is None:
-        turn.say(turn.t("group.unpublished"), audience=turn.personal(short=True))
+        alone_open = any(r.parent_round_id is None for r in pending)
+        key = "group.residents_none" if instrument == "residents" and not alone_open else "group.unpublished"
+        turn.say(turn.t(key), audience=turn.personal(short=True))
         return
     field_id = None
     if args:
