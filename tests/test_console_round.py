@@ -438,3 +438,15 @@ async def test_resume_goes_back_to_the_round_the_person_was_answering_last(user,
     assert "(2 of 82)" in await u.say("/resume")  # the survey, where they were, not the scorecard
     await u.say("pause")
     assert "(2 of 54)" in await u.say(f"/resume {seed.round_id}")
+
+
+async def test_after_being_told_no_round_is_open_a_typed_no_is_no_answer(user, seed) -> None:
+    u = user("una")
+    await join(u, seed.codes["kommune"])
+    await u.say("7")  # mid-round when it closes
+    koord = user("koord")
+    await koord.say(f"/start {seed.codes['coordinator']}", "yes", "en", "pause")
+    assert "is closed" in await koord.say("/round close now")
+    assert "There is no open round for you right now" in await u.say("/resume")
+    out = await u.say("/erase", "no")  # the erase question answered by typing
+    assert "OK, nothing was changed" in out and "was closed" not in out

@@ -56,6 +56,10 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
 
 
 async def _none_open(turn: Turn) -> None:
+    """Say no round is open for the person; a round they were in has closed, so typed text is no answer any more."""
+    if turn.identity.awaiting == "round":
+        turn.identity.awaiting = None
+        turn.session.add(turn.identity)
     partnership = await turn.partnership()
     membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
     facilitator = membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
