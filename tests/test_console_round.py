@@ -153,6 +153,7 @@ async def test_nothing_is_stored_or_done_for_a_member_before_they_agree_to_the_t
         assert f"Before {command.split()[0]}: please read the terms below and say whether you agree." in out, out
         assert "Do you agree?" in out and "the organisation you represent" in out  # a partner's terms
     assert "Here is what you can do" in await u.say("/help")  # help, privacy, erase and the like stay open
+    assert "Do you agree?" not in await u.say("/reminders off")  # asking for fewer messages always works
     async with db.session() as s:
         assert (await s.exec(select(ActionIdea))).all() == [] and (await s.exec(select(Contact))).all() == []
         assert (await s.exec(select(Action))).all() == []
