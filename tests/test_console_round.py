@@ -439,6 +439,11 @@ async def test_resume_goes_back_to_the_round_the_person_was_answering_last(user,
     assert "(2 of 82)" in await u.say("/resume")  # the survey, where they were, not the scorecard
     await u.say("pause")
     assert "(2 of 54)" in await u.say(f"/resume {seed.round_id}")
+    out = await u.say("pause", "/resume checkin")  # no check-in is open: never some other round instead
+    assert "I don't know what \"checkin\" means here" in out and "/resume samson | /resume survey" in out
+    assert "(2 of 82)" in await u.say("/resume survey")  # by instrument, in any of its names, or by title
+    assert "(2 of 54)" in await u.say("pause", "/resume scorecard")
+    assert "(2 of 82)" in await u.say("pause", "/resume undersøkelse")
 
 
 async def test_after_being_told_no_round_is_open_a_typed_no_is_no_answer(user, seed) -> None:

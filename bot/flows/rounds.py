@@ -15,7 +15,7 @@ from bot.flows import checkins, samson
 from bot.invitations import minutes
 from bot.turn import Turn
 from core import flow
-from core.instrument import load_instrument
+from core.instrument import instrument_named, load_instrument
 from core.roles import COORDINATOR, may_answer
 from core.survey import side_of_kind
 from storage.models import Organisation, Response, Round, RoundStatus
@@ -87,11 +87,17 @@ async def offer(turn: Turn) -> None:
 
 
 async def resume(turn: Turn, args: str) -> None:
-    """Start or continue an open round (``args``: a round id, or nothing: the one the person was answering last,
-    else one they began, else the first available)."""
+    """Start or continue an open round. ``args``: a round id, an instrument's name ("checkin") or a round's title;
+    or nothing: the one the person was answering last, else one they began, else the first available."""
     available = await _available(turn)
-    if args.strip().isdigit():
-        available = [(r, resp) for r, resp in available if r.id == int(args.strip())]
+    wanted = args.strip()
+    if wanted:
+        chosen = [(r, resp) for r, resp in available if _names(r, wanted)]
+        if not chosen and available and not wanted.isdigit():  # never some other round than the one asked for
+            names = " | ".join(f"/resume {r.instrument_id}" for r, _ in available)
+            turn.say(turn.t("round.unknown_word", word=wanted, names=names), is_error=True)
+            return
+        available = chosen
     active = turn.identity.active_response_id
     available.sort(key=lambda found: (found[1] is None or found[1].id != active, found[1] is None))  # stable
     if not available:
@@ -99,6 +105,15 @@ async def resume(turn: Turn, args: str) -> None:
         return
     round_, _ = available[0]
     await begin(turn, round_)
+
+
+def _names(round_: Round, wanted: str) -> bool:
+    """Whether ``wanted`` names the round: its id, its title, or its instrument (a residents' round: theirs too)."""
+    if wanted.isdigit():
+        return round_.id == int(wanted)
+    named = instrument_named(wanted)
+    residents_of = load_instrument(named).for_residents if named else None
+    return round_.title.casefold() == wanted.casefold() or round_.instrument_id in (named, residents_of)
 
 
 async def continue_active(turn: Turn) -> None:
