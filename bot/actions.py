@@ -141,7 +141,7 @@ async def from_checkin(session: AsyncSession, partnership: Partnership, round_: 
     written = await register.written_answers(session, round_.id, item.id) if item else []  # type: ignore[arg-type]
     enough = len({person for _, person in written}) >= partnership.k_threshold
     sharing = Sharing.ANONYMOUS if enough else Sharing.COORDINATORS
-    for text, person in written:
+    for text, person in written:  # in alphabetical order: numbers do not follow the order people answered in
         session.add(Action(partnership_id=partnership.id, text=text[:500], source="checkin", author_id=person,  # type: ignore[arg-type]
                            sharing=sharing.value))
     await session.flush()

@@ -49,8 +49,7 @@ async def shared_answers(session: AsyncSession, round_id: int, item_id: str, k: 
     would tell who wrote what.
     """
     rows = await written_answers(session, round_id, item_id)
-    ordered = sorted(rows, key=lambda row: (row[0].casefold(), row[0]))
-    return shared_texts([Contribution(person, text, Sharing.ANONYMOUS) for text, person in ordered], k)
+    return shared_texts([Contribution(person, text, Sharing.ANONYMOUS) for text, person in rows], k)
 
 
 def idea_line(text: SharedText) -> str:

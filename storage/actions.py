@@ -110,9 +110,9 @@ async def counts_since(session: AsyncSession, partnership_id: int, since: dateti
 
 
 async def written_answers(session: AsyncSession, round_id: int, item_id: str) -> list[tuple[str, int]]:
-    """The texts written for an item in a round, with their authors."""
+    """The texts written for an item in a round, with their authors, in alphabetical order: the order people
+    answered in (which a coordinator watching who completed when may know) would tell who wrote what."""
     rows = (await session.exec(
         select(Answer.text, Response.person_id).join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None))
-        .order_by(Answer.id))).all()
-    return [(text, person) for text, person in rows if text]
+        .where(Response.round_id == round_id, Answer.item_id == item_id, col(Answer.text).is_not(None)))).all()
+    return sorted(((text, person) for text, person in rows if text), key=lambda row: (row[0].casefold(), row[0]))

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from sqlmodel import func, select
 
-from bot import publishing
+from bot import actions, publishing
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.runtime import Runtime
@@ -419,10 +419,13 @@ async def test_check_in_texts_are_shown_in_alphabetical_not_answering_order(db) 
             s.add(Membership(person_id=person.id, partnership_id=p.id, organisation_id=org.id))
             response = await get_or_create_response(s, round_, person.id)  # type: ignore[arg-type]
             await save_answer(s, response.id, "ci.progress", FlowAnswer(text=text))  # type: ignore[arg-type]
+            await save_answer(s, response.id, "ci.next", FlowAnswer(text=text))  # type: ignore[arg-type]
         await s.commit()
         shown = [x.text for x in await shared_answers(s, round_.id, "ci.progress", 3)]  # type: ignore[arg-type]
+        await actions.from_checkin(s, p, round_)  # at the close, next steps become ideas: numbered in the same order
+        ideas = [a.text for a in await actions.visible(s, p, coordinator=True, statuses=("proposed",))]
     # Who completed when is visible to coordinators; the order of the texts must not tell who wrote which.
-    assert shown == ["a shared calendar", "Monthly walks", "Zebra crossing at the school"]
+    assert shown == ["a shared calendar", "Monthly walks", "Zebra crossing at the school"] == ideas
 
 
 def created_at() -> datetime:
