@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import actions
 from bot.events import Reply
-from bot.ideas import shared_ideas
 from core.i18n import DEFAULT_LANGUAGE, language_from_hint
 from core.nudges import escalation_text, nudge_text
 from core.roles import PARTNER
 from core.schedule import zone
 from storage.contacts import silence
-from storage.models import Membership, Organisation, OrgKind, Partnership, Person, utcnow
+from storage.models import ActionStatus, Membership, Organisation, OrgKind, Partnership, Person, utcnow
 
 
 async def partners_to_call(session: AsyncSession, org: Organisation) -> list[str]:
@@ -49,8 +49,9 @@ async def compose_nudge(session: AsyncSession, params: dict, hint: str | None) -
     assert partnership is not None
     lang = person.lang or language_from_hint(hint) or DEFAULT_LANGUAGE
     days = silence(org.last_contact_at, utcnow(), partnership.created_at, zone(partnership.timezone))
-    ideas = await shared_ideas(session, partnership.id, partnership.k_threshold, newest_first=True)  # type: ignore[arg-type]
-    text = nudge_text(lang, org.name, days, await partners_to_call(session, org), [i.text for i in ideas[:3]])
+    ideas = await actions.visible(session, partnership, coordinator=False, statuses=(ActionStatus.proposed.value,))
+    newest = [i.text for i in sorted(ideas, key=lambda i: -i.number)[:3]]  # ideas still open: none agreed or done
+    text = nudge_text(lang, org.name, days, await partners_to_call(session, org), newest)
     return [Reply(text=text)]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from bot import round_lifecycle, summaries
+from bot import actions, round_lifecycle, summaries
 from bot.config import Settings
 from bot.nudging import compose_nudge
 from bot.runtime import Runtime
@@ -180,6 +182,14 @@ async def test_ideas_follow_the_authors_choice_and_anonymous_ones_wait_for_k(use
     assert "Lunch at the library" in summary and "Lunch at the library" in nudge  # 3 contributors now
     assert "Budget talk" in summary and "Budget talk (hal)" not in summary  # coordinators see it, unnamed
     assert "Budget talk" not in nudge  # partners do not
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        shown = await actions.visible(s, p, coordinator=False, statuses=("proposed",))  # type: ignore[arg-type]
+        number = next(a.number for a in shown if a.text == "Shared calendar")
+        await actions.agree(s, p, number, "Grønn Vekst AS", date(2027, 3, 1))  # type: ignore[arg-type]
+        await s.commit()
+    summary, nudge = await views()
+    assert "Shared calendar" not in nudge and "Lunch at the library" in nudge  # agreed: no idea to pick up any more
 
 
 async def test_erase_after_contact_and_group_activity_removes_every_row(core, user, seed, db) -> None:
