@@ -287,13 +287,15 @@ async def new_ideas(session: AsyncSession, partnership: Partnership, since: date
     return [a for a in shown if a.number in recent]
 
 
-async def for_fields(session: AsyncSession, partnership: Partnership, lang: str) -> list[str]:
-    """Per SAMSON field, the actions agreed for it (shown with a round's results)."""
+async def for_fields(session: AsyncSession, partnership: Partnership, lang: str,
+                     instrument_id: str = "samson") -> list[str]:
+    """Per SAMSON field, the actions agreed for it (shown with a round's results), under the field's name in the
+    round's instrument (the residents' own has the same fields, named in their words)."""
     entries = await visible(session, partnership, coordinator=False,
                             statuses=(*OPEN, ActionStatus.done.value))
     today = utcnow().date()
     lines = []
-    for section in load_instrument("samson").fields:
+    for section in load_instrument(instrument_id).fields:
         mine = [a for a in entries if a.serves == section.id]
         if mine:
             lines.append(t(lang, "action.for_field", field=section.title.get(lang)))

@@ -245,8 +245,11 @@ async def result_replies(
     if not snap.any_shown:
         return [Reply(t(lang, "group.withheld", n=snap.respondents, k=snap.k), audience=audience)]
     instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
-    title_key = "survey.title" if instrument.kind == "survey" else "chart.group_title"
-    title = t(lang, title_key, partnership=partnership.name, round=published.round.title)
+    if instrument.audience == "residents":  # a residents' round: said so, not "SAMSON profile" as the partners'
+        title = f"{partnership.name}: " + t(lang, "residents.chart_title", round=published.round.title)
+    else:
+        title_key = "survey.title" if instrument.kind == "survey" else "chart.group_title"
+        title = t(lang, title_key, partnership=partnership.name, round=published.round.title)
     if published.publication.occasion == "interim":  # still open, or closed with nothing new to show
         title += " " + t(lang, "group.interim" if published.round.closed_at is None else "group.closed_interim")
     if instrument.kind == "survey":
@@ -311,11 +314,15 @@ async def announce(
     session: AsyncSession, partnership: Partnership, round_: Round, publication: Publication,
     enqueue: Enqueue | None = None,
 ) -> int:
-    """Decide the published chart for the partnership's partners' (and, if they answered, residents') channels."""
+    """Decide the published chart for the partnership's partners' (and, if they answered, residents') channels; the
+    residents' part of a joint round goes to the residents' channels (the partners' chart shows it beside theirs)."""
     if not snapshot_of(publication).any_shown:
         return 0
     send = default_enqueue(session, enqueue)
-    purposes = ["partners"] + (["residents"] if round_.audience != "partners" else [])
+    if round_.parent_round_id is not None:
+        purposes = ["residents"]
+    else:
+        purposes = ["partners"] + (["residents"] if round_.audience != "partners" else [])
     count = 0
     for binding in await bindings(session, partnership.id, *purposes):  # type: ignore[arg-type]
         count += await send(
@@ -337,5 +344,6 @@ async def compose_group_chart(session: AsyncSession, params: dict, hint: str | N
     partnership = await session.get(Partnership, published.round.partnership_id)
     assert partnership is not None
     lang = params.get("lang") or "nb"
-    replies = await result_replies(partnership, published, lang, agreed=await actions.for_fields(session, partnership, lang))
+    agreed = await actions.for_fields(session, partnership, lang, published.round.instrument_id)
+    replies = await result_replies(partnership, published, lang, agreed=agreed)
     return replies if any(r.image for r in replies) else []

@@ -88,16 +88,18 @@ async def close(
     session: AsyncSession, partnership: Partnership, round_: Round, *, enqueue: Enqueue | None = None
 ) -> Closed:
     """Close a round (and its residents' companion), publish the results and decide the messages that follow."""
+    send = default_enqueue(session, enqueue)
+    messages = 0
     for companion in await rounds.companions(session, round_):
         if companion.status == "open":
             await rounds.close_round(session, companion)
-            await publishing.publish(session, partnership, companion, "closed")
+            own = await publishing.publish(session, partnership, companion, "closed")
+            if own is not None:  # the residents' own result, in their channels
+                messages += await publishing.announce(session, partnership, companion, own, send)
     await rounds.close_round(session, round_)
     publication = await publishing.publish(session, partnership, round_, "closed")
     assert publication is not None
     shown = publishing.snapshot_of(publication).any_shown
-    send = default_enqueue(session, enqueue)
-    messages = 0
     if round_.instrument_id == "checkin":
         await actions.from_checkin(session, partnership, round_)
         for binding in await bindings(session, partnership.id, "partners"):  # type: ignore[arg-type]

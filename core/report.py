@@ -248,7 +248,7 @@ def group_summary(instrument: Instrument, snap: Snapshot, lang: str, previous: S
     for kind, kind_scores in kinds.items():
         shown = ", ".join(f"{labels[f]} {fmt(lang, v)}" for f, v in kind_scores.items())
         lines.append(f"{kind_label(lang, kind)}: {shown}")
-    if not kinds:
+    if not kinds and instrument.audience != "residents":  # residents answer for no kind of organisation
         lines.append(t(lang, "report.breakdown_withheld", k=snap.k))
     for reason, count in sorted(withheld_count(snap).items()):
         lines.append(t(lang, "report.withheld_items", n=count) + " " + withheld_reason(lang, reason, snap.k))

@@ -8,14 +8,16 @@ from bot.runtime import Runtime
 from core.i18n import t
 from core.instrument import load_instrument
 from core.languages import LANGUAGE_NAMES
+from storage.channels import bind_channel
 from storage.db import Database
 from storage.models import Partnership, Round
 from storage.partnerships import add_organisation, create_invite, create_partnership
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import BOT_ID, FakeTelegram
 from tests.seeding import completed_person
 from tests.test_telegram import PNG, settings, tap_next
 
 RESIDENTS = load_instrument("residents")
+RESIDENTS_GROUP = -100555
 
 
 async def _seed(db_url: str) -> None:
@@ -64,9 +66,16 @@ async def test_residents_answer_in_their_languages_and_are_shown_beside_the_part
         async with db.session() as s:
             partnership = await s.get(Partnership, 1)
             parent = await s.get(Round, 1)
+            fake.group(RESIDENTS_GROUP)
+            await bind_channel(s, 1, "telegram", str(BOT_ID), str(RESIDENTS_GROUP), "residents", "en")
             await round_lifecycle.close(s, partnership, parent)  # type: ignore[arg-type]
             await s.commit()
         await db.close()
+        # the residents' group gets the residents' own result (it got nothing from a round for everyone)
+        chart = await fake.wait_for(lambda: next((m for m in fake.to(RESIDENTS_GROUP) if m.photo), None))
+        assert chart.text == "Bydel Øst: " + t("en", "residents.chart_title", round="Spring 2027")  # theirs, said so
+        text = await fake.wait_for(lambda: len(fake.to(RESIDENTS_GROUP)) > 1 and fake.to(RESIDENTS_GROUP)[1].text)
+        assert RESIDENTS.fields[0].title.get("en") in text and "kind of organisation" not in text  # none for residents
 
         fake.say(fake.user(7001, "Resident ar", language_code="ar"), "/group")
         photos = await fake.wait_for(lambda: (found := [s for s in fake.to(7001) if s.photo]) and len(found) >= 3

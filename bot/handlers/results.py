@@ -98,7 +98,8 @@ async def group(turn: Turn, args: str) -> None:
         field_id = samson.field_by_number(turn, args, published.round.instrument_id, published.round.instrument_version)
         if field_id is None:
             return
-    agreed = await actions.for_fields(turn.session, partnership, turn.lang) if instrument == "samson" and not field_id else []
+    agreed = (await actions.for_fields(turn.session, partnership, turn.lang, published.round.instrument_id)
+              if instrument in ("samson", "residents") and not field_id else [])
     turn.replies.extend(await publishing.result_replies(partnership, published, turn.lang, field_id, audience, agreed))
     if pending:
         turn.say(turn.t("group.newer_open", title=pending[0].title), audience=audience)
