@@ -39,16 +39,16 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     part = []
     for round_ in await open_rounds(session, partnership.id):  # type: ignore[arg-type]
         orgs = await participation(session, round_)
-        part.append((round_.title, sum(len(o.completed) for o in orgs), sum(o.members for o in orgs)))
+        title = round_.title if round_.parent_round_id is None else f"{round_.title} ({t(lang, 'kind.residents').lower()})"
+        part.append((title, sum(len(o.completed) for o in orgs), sum(o.members for o in orgs)))
     health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, now)]
-    headline = summary_headline(lang, partnership.name, part, sum(h.overdue for h in health))
-    if occasion.startswith("round-"):
-        closed = await session.get(Round, int(occasion.removeprefix("round-")))
-        if closed is not None:
-            headline = t(lang, "summary.after_round", title=closed.title, partnership=partnership.name) + " " + headline
+    closed = await session.get(Round, int(occasion.removeprefix("round-"))) if occasion.startswith("round-") else None
+    head = t(lang, "summary.after_round", title=closed.title, partnership=partnership.name) if closed else None
+    headline = summary_headline(lang, partnership.name, part, sum(h.overdue for h in health), head)
     replies: list[Reply] = []
     details: list[str] = []
-    published = await publishing.latest(session, partnership)
+    # after a round closed: its result (a residents' or survey round too), else the standing SAMSON one
+    published = await publishing.of_round(session, closed) if closed else await publishing.latest(session, partnership)
     if published is not None:
         chart = await publishing.result_replies(partnership, published, lang)
         if chart[0].image:

@@ -63,10 +63,11 @@ def digest_text(lang: str, title: str, counts: Sequence[OrgCount], health: Seque
 
 
 def summary_headline(lang: str, partnership: str, open_rounds: Sequence[tuple[str, int, int]],
-                     overdue: int) -> str:
-    """The first line of a coordinator summary: participation and overdue contact, at a glance."""
+                     overdue: int, head: str | None = None) -> str:
+    """The first line of a coordinator summary: participation and overdue contact, at a glance, after ``head``
+    (default: "Weekly summary for …")."""
     parts = [t(lang, "summary.round_part", title=title, n=n, total=total) for title, n, total in open_rounds]
     if not parts:
         parts = [t(lang, "summary.no_open")]
     parts.append(t(lang, "summary.overdue", n=overdue) if overdue else t(lang, "summary.all_in_touch"))
-    return t(lang, "summary.head", partnership=partnership) + " " + "; ".join(parts) + "."
+    return (head or t(lang, "summary.head", partnership=partnership)) + " " + "; ".join(parts) + "."

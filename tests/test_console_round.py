@@ -456,3 +456,19 @@ async def test_after_being_told_no_round_is_open_a_typed_no_is_no_answer(user, s
     assert "There is no open round for you right now" in await u.say("/resume")
     out = await u.say("/erase", "no")  # the erase question answered by typing
     assert "OK, nothing was changed" in out and "was closed" not in out
+
+
+async def test_the_summary_after_a_round_closes_has_one_headline_and_that_rounds_result(user, seed, db) -> None:
+    from bot import summaries
+
+    for n, (name, code) in enumerate((("a1", "kommune"), ("a2", "gronn"), ("a3", "kommune"))):
+        u = user(name)
+        await join(u, seed.codes[code])
+        await u.say(*full_answers(n))
+    await close_as_coordinator(user("koord"), seed)
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        replies = await summaries.summary_replies(s, p, "en", f"round-{seed.round_id}")  # type: ignore[arg-type]
+    head = replies[0].text
+    assert head.startswith('📋 The round "Vår" has closed. Summary for "Bydel Øst":') and "Weekly summary" not in head
+    assert replies[0].image is not None and "Vår" in (replies[0].image_alt or "") + replies[-1].text
