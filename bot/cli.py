@@ -147,7 +147,7 @@ def partnership_set(
     timezone: Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Oslo.")] = None,
 ) -> None:
     """Set a partnership's rhythm: contact frequency, check-ins, summaries, quiet hours, time zone."""
-    from bot.handlers.settings import apply_setting, schedule_now
+    from bot.handlers.settings import apply_setting, check_checkin_outside_quiet, schedule_now
     from core.schedule import ScheduleError
     from storage.contacts import reset_clocks
     from storage.partnerships import get_partnership
@@ -160,13 +160,14 @@ def partnership_set(
         p = await get_partnership(s, partnership)
         reset = False
         try:
-            for name, values in changes:
+            for name, values in changes:  # checked together at the end: a new check-in time with new quiet hours
                 if values and values[0] is not None:
-                    reset = apply_setting(p, name, values) or reset
+                    reset = apply_setting(p, name, values, cross_check=False) or reset
             if checkin_time:
-                apply_setting(p, "checkin", [p.checkin_day, checkin_time])
+                apply_setting(p, "checkin", [p.checkin_day, checkin_time], cross_check=False)
             if summary_time:
                 apply_setting(p, "summary", [p.summary_day, summary_time])
+            check_checkin_outside_quiet(p)
         except ScheduleError as exc:
             raise ValueError(str(exc)) from None
         s.add(p)

@@ -53,6 +53,9 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     # Channel and group messages speak the partnership's language (nb unless set).
     assert "language of channel and group messages: Svenska (sv)" in ok("partnership", "set", "fjordbyen", "--lang", "sv")
     assert "unknown language 'xx'" in fails("partnership", "set", "fjordbyen", "--lang", "xx")
+    ok("partnership", "set", "fjordbyen", "--checkin-time", "19:00")  # then both at once: judged together
+    assert "at 10:00" in ok("partnership", "set", "fjordbyen", "--quiet", "18:00-08:00", "--checkin-time", "10:00")
+    assert "inside the quiet hours" in fails("partnership", "set", "fjordbyen", "--quiet", "09:00-11:00")
     assert "language: en" in ok("partnership", "create", "Sandvik", "--lang", "en")
     ok("org", "add", "fjordbyen", "Fjordbyen kommune", "--kind", "municipality")
     ok("org", "add", "fjordbyen", "Kafé Samvirke", "--kind", "social_enterprise")

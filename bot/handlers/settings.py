@@ -49,10 +49,11 @@ SETTING_NAMES = {
 _SETTING = {alias: name for name, aliases in SETTING_NAMES.items() for alias in (name, *aliases)}
 
 
-def apply_setting(partnership: Partnership, name: str, values: list[str]) -> bool:
+def apply_setting(partnership: Partnership, name: str, values: list[str], *, cross_check: bool = True) -> bool:
     """Change one setting from words such as ``["checkin", "3", "09:30"]``; returns whether clocks must reset.
 
-    Raises ``ScheduleError`` with a clear message for bad input.
+    Raises ``ScheduleError`` with a clear message for bad input. With ``cross_check=False`` the check-in time is
+    not checked against the quiet hours (several settings change together: ``check_checkin_outside_quiet`` after).
     """
     typed, name = name, _SETTING.get(name, name)
     if name in ("checkin", "summary"):  # "første hverdag kl. 10", "mandag kl 8", "5."
@@ -69,7 +70,8 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     if name == "checkin":  # both checked before either is set: a rejected setting changes nothing
         day = check_checkin_day(values[0])
         clock = f"{parse_clock(values[1]):%H:%M}" if len(values) > 1 else partnership.checkin_time
-        _check_outside(QuietHours.parse(partnership.quiet_hours), clock)
+        if cross_check:
+            _check_outside(QuietHours.parse(partnership.quiet_hours), clock)
         partnership.checkin_day, partnership.checkin_time = day, clock
     elif name == "window":  # "7", "7 dager", "1 uke", "2w": whole days, 1–28
         try:
@@ -85,7 +87,8 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
         partnership.summary_day, partnership.summary_time = weekday, clock
     elif name == "quiet":
         quiet = QuietHours.parse(" ".join(values))
-        _check_outside(quiet, partnership.checkin_time)
+        if cross_check:
+            _check_outside(quiet, partnership.checkin_time)
         partnership.quiet_hours = str(quiet)
     elif name == "timezone":
         zone(values[0])
@@ -98,6 +101,11 @@ def apply_setting(partnership: Partnership, name: str, values: list[str]) -> boo
     else:
         raise ScheduleError("settings.err.unknown", name=typed)
     return False
+
+
+def check_checkin_outside_quiet(partnership: Partnership) -> None:
+    """After several settings changed together (``cross_check=False``): the check-in opens outside the quiet hours."""
+    _check_outside(QuietHours.parse(partnership.quiet_hours), partnership.checkin_time)
 
 
 def _check_outside(quiet: QuietHours, checkin_time: str) -> None:
