@@ -231,13 +231,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _months(text: str) -> int | None:
+    """How many months '1m', '2 måneder' or '3 months' says (None when it is no count of months)."""
+    found = re.fullmatch(r"(\d+)\s*([^\d\s]+?)s?", text.strip().lower())
+    return int(found.group(1)) if found and found.group(2) in _UNITS[30] and int(found.group(1)) > 0 else None
+
+
+def later_by(value: str, moment: datetime, tz: ZoneInfo) -> datetime:
+    """``moment`` plus '3d', '2w' or '1m' (UTC); months are calendar months in ``tz``, as in due dates."""
+    months = _months(value)
+    if months is None:
+        return moment + parse_duration(value)
+    local = moment.astimezone(tz)
+    return datetime.combine(add_months(local.date(), months), local.time(), tzinfo=tz).astimezone(UTC)
+
+
 def parse_due(value: str, today: date) -> date:
     """A due date: '2027-03-01', '01.03.2027', or a time from today such as '2w' or '1m'; not in the past."""
     text = value.strip().lower()
     day = _date(text)
-    months = re.fullmatch(r"(\d+)\s*([^\d\s]+?)s?", text)
-    if day is None and months and months.group(2) in _UNITS[30] and int(months.group(1)) > 0:
-        day = add_months(today, int(months.group(1)))  # "1m" from 15 December: 15 January, as people count
+    months = _months(text)
+    if day is None and months:
+        day = add_months(today, months)  # "1m" from 15 December: 15 January, as people count
     if day is None:
         try:
             day = today + parse_duration(text)

@@ -447,7 +447,7 @@ async def test_the_schedule_skips_a_month_whose_check_in_is_open_already(db) -> 
             assert "Apr 3 10:00" in await schedule_now(s, p)  # March's is open: a second never opens
 
 
-def test_a_due_date_in_months_is_the_same_day_of_the_month() -> None:
+def test_a_due_date_or_snooze_in_months_is_the_same_day_of_the_month() -> None:
     from datetime import date
 
     from core.schedule import parse_due
@@ -455,6 +455,12 @@ def test_a_due_date_in_months_is_the_same_day_of_the_month() -> None:
     assert parse_due("1m", date(2026, 12, 15)) == date(2027, 1, 15)  # as people count, not 30 days
     assert parse_due("1 måned", date(2027, 1, 31)) == date(2027, 2, 28)  # the month's last day when shorter
     assert parse_due("2w", date(2026, 12, 15)) == date(2026, 12, 29)
+    from core.schedule import later_by, zone
+
+    oslo = zone("Europe/Oslo")  # /snooze 1m counts months the same way, on the partnership's clock
+    assert later_by("1m", local(2027, 2, 8, 11, 30), oslo) == local(2027, 3, 8, 11, 30)
+    assert later_by("1m", local(2027, 1, 31, 9, 0), oslo) == local(2027, 2, 28, 9, 0)
+    assert later_by("2w", local(2027, 2, 8, 11, 30), oslo) == local(2027, 2, 22, 11, 30)
 
 
 def test_the_first_weekday_is_never_new_years_day_or_the_first_of_may() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from bot.turn import Turn
 from core.i18n import CONTACT_KINDS, catalogue, command_words, day_and_time
 from core.roles import RESIDENT
-from core.schedule import OFF, ScheduleError, parse_day, parse_duration, zone
+from core.schedule import OFF, ScheduleError, later_by, parse_day, zone
 from storage.contacts import record_contact
 from storage.models import ContactKind, Organisation, utcnow
 from storage.partnerships import UnknownOrganisation, get_organisation, list_organisations
@@ -98,13 +98,13 @@ async def snooze(turn: Turn, args: str) -> None:
         turn.session.add(turn.person)
         turn.say(turn.t("snooze.off"))
         return
+    partnership = await turn.partnership()
+    tz = zone(turn.person.timezone or (partnership.timezone if partnership else "Europe/Oslo"))
     try:
-        until = utcnow() + parse_duration(value)
+        until = later_by(value, utcnow(), tz)  # "1m": the same day next month, as for due dates
     except ScheduleError:
         turn.say(turn.t("snooze.usage"), is_error=True)
         return
     turn.person.snoozed_until = until
     turn.session.add(turn.person)
-    partnership = await turn.partnership()
-    tz = zone(turn.person.timezone or (partnership.timezone if partnership else "Europe/Oslo"))
     turn.say(turn.t("snooze.set", until=f"{day_and_time(turn.lang, until.astimezone(tz))} ({tz.key})"))  # whose clock
