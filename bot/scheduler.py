@@ -24,7 +24,17 @@ from core.i18n import month_name
 from core.instrument import load_instrument
 from core.nudges import nudge_step, send_time
 from core.roles import RESIDENT, may_answer
-from core.schedule import QuietHours, checkin_start, interval, month_key, parse_clock, period_of, summary_due, zone
+from core.schedule import (
+    QuietHours,
+    checkin_start,
+    interval,
+    month_key,
+    parse_clock,
+    period_of,
+    summary_due,
+    summary_week,
+    zone,
+)
 from storage import outbox
 from storage.actions import overdue as overdue_actions
 from storage.channels import bindings
@@ -243,8 +253,7 @@ class Planner:
         due = summary_due(self.now, p.summary_day, parse_clock(p.summary_time), tz)
         if occasion is None and due < p.created_at:
             return
-        year, week, _ = due.astimezone(tz).isocalendar()
-        tag = occasion or f"week-{year}-W{week:02d}"  # one a week, even when the day is changed after it went out
+        tag = occasion or summary_week(due, tz)  # one a week, even when the day is changed after it went out
         await round_lifecycle.post_summary(self.session, p, tag, self.enqueue)
 
 

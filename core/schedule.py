@@ -140,9 +140,19 @@ def summary_due(now: datetime, weekday: str, at: time, tz: ZoneInfo) -> datetime
     return candidate if candidate <= now else candidate - timedelta(days=7)
 
 
-def next_summary(now: datetime, weekday: str, at: time, tz: ZoneInfo) -> datetime:
-    """The next weekly summary time after ``now`` (UTC)."""
-    return summary_due(now, weekday, at, tz) + timedelta(days=7)
+def next_summary(now: datetime, weekday: str, at: time, tz: ZoneInfo, *, this_week_sent: bool = False) -> datetime:
+    """The next weekly summary time after ``now`` (UTC); a week gets one, so after this week's went out (before
+    the day was moved later in the week) the next is in the week after."""
+    upcoming = summary_due(now, weekday, at, tz) + timedelta(days=7)
+    if this_week_sent and summary_week(upcoming, tz) == summary_week(now, tz):
+        upcoming += timedelta(days=7)
+    return upcoming
+
+
+def summary_week(moment: datetime, tz: ZoneInfo) -> str:
+    """The ISO week a weekly summary belongs to, e.g. 'week-2027-W05' (one summary a week)."""
+    year, week, _ = moment.astimezone(tz).isocalendar()
+    return f"week-{year}-W{week:02d}"
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,12 @@ async def claim(session: AsyncSession, row: Outbox, now: datetime | None = None,
     return bool(result.rowcount)
 
 
+async def has_prefix(session: AsyncSession, prefix: str) -> bool:
+    """Whether a message whose key starts with ``prefix`` was decided (e.g. this week's summary)."""
+    found = (await session.exec(select(Outbox.id).where(col(Outbox.key).startswith(prefix, autoescape=True)).limit(1))).first()
+    return found is not None
+
+
 async def mark_sent(session: AsyncSession, row_id: int, error: str | None = None) -> None:
     """Record that a row went out (or, with ``error``, that it will not be retried)."""
     await session.exec(  # type: ignore[call-overload]

@@ -292,6 +292,8 @@ async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, d
     assert "Group profile over 3" in thread.text and "Weakest sub-themes" in thread.text
     assert "Contact health" in thread.text and "@" not in photo.text + thread.text
     await summary_day(world, "fri")  # the day moved to Friday after Monday's went out: no second summary that week
+    with time_machine.travel(local(2027, 1, 12, 9, 0), tick=False):  # and the schedule does not promise one
+        assert "summary: Friday at 08:00 – next Jan 22 08:00" in await schedule_text(world)
     with time_machine.travel(local(2027, 1, 15, 8, 0, 30), tick=False):
         assert not [p for p in await tick_and_send(runtime) if p.kind == "summary"]
     await summary_day(world, "mon")
@@ -307,6 +309,17 @@ async def test_weekly_summary_posts_png_and_text_and_respects_k(fake, runtime, d
     assert not any(s.photo for s in latest)
     assert "no figure can be shown yet: 2 responses, and each figure needs at least 3" in latest[-1].text
     assert "Group profile" not in latest[-1].text
+
+
+async def schedule_text(world: World) -> str:
+    from bot.handlers.settings import schedule_now
+
+    db = Database(world.db_url)
+    async with db.session() as s:
+        partnership = await s.get(Partnership, world.partnership_id)
+        text = await schedule_now(s, partnership)  # type: ignore[arg-type]
+    await db.close()
+    return text
 
 
 async def summary_day(world: World, day: str) -> None:

@@ -24,8 +24,10 @@ from core.schedule import (
     parse_clock,
     parse_duration,
     period_of,
+    summary_week,
     zone,
 )
+from storage import outbox
 from storage.contacts import reset_clocks
 from storage.models import Partnership, utcnow
 from storage.rounds import checkin_of_period
@@ -119,10 +121,12 @@ async def schedule_now(session: AsyncSession, partnership: Partnership, lang: st
     now = utcnow()
     period = period_of(*month_key(now, zone(partnership.timezone)))
     taken = await checkin_of_period(session, partnership.id, period) is not None  # type: ignore[arg-type]
-    return describe(partnership, now, lang, this_month_taken=taken)
+    sent = await outbox.has_prefix(session, f"summary:{partnership.id}:{summary_week(now, zone(partnership.timezone))}:")
+    return describe(partnership, now, lang, this_month_taken=taken, this_week_sent=sent)
 
 
-def describe(partnership: Partnership, now: datetime, lang: str = "en", *, this_month_taken: bool = False) -> str:
+def describe(partnership: Partnership, now: datetime, lang: str = "en", *, this_month_taken: bool = False,
+             this_week_sent: bool = False) -> str:
     """The partnership's rhythm and the next scheduled moments, in its time zone and the reader's language."""
     tz = zone(partnership.timezone)
     year, month = month_key(now, tz)
@@ -132,7 +136,8 @@ def describe(partnership: Partnership, now: datetime, lang: str = "en", *, this_
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         start = checkin_start(year, month, partnership.checkin_day, parse_clock(partnership.checkin_time), tz)
     close = start + timedelta(days=partnership.checkin_window_days)
-    summary = next_summary(now, partnership.summary_day, parse_clock(partnership.summary_time), tz)
+    summary = next_summary(now, partnership.summary_day, parse_clock(partnership.summary_time), tz,
+                           this_week_sent=this_week_sent)
     day = partnership.checkin_day
     return t(lang, "schedule.text", name=partnership.name, slug=partnership.slug, zone=partnership.timezone,
              frequency=t(lang, f"schedule.{partnership.contact_frequency}"),
