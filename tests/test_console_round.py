@@ -402,7 +402,10 @@ async def test_a_coordinator_without_an_organisation_answers_no_round_and_is_not
     out = await kari.say(f"/start {seed.codes['coordinator']}", "yes", "en")
     assert "As a coordinator without an organisation you don't answer rounds yourself" in out
     assert "(1 of 54)" not in out
+    assert "don't answer rounds yourself" in await kari.say("/results")  # not "type /resume to start"
     await kari.say("/round close")
+    out = await kari.say("/resume")  # nothing open: she opens rounds, nobody tells her of one
+    assert "There is no open round. Open one with /round open TITLE." in out and "You'll hear" not in out
     assert "(resident, Naboer)" in await kari.say("/invite Naboer")  # the residents' organisation: a resident code
     out = await kari.say("/round open residents Winter voices")
     assert "Participants being invited: 0" in out  # not the coordinator herself

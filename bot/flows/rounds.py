@@ -55,6 +55,13 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
     return found
 
 
+async def facilitates(turn: Turn) -> bool:
+    """Whether the person coordinates the current partnership without an organisation (answering no rounds)."""
+    partnership = await turn.partnership()
+    membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
+    return membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
+
+
 async def _none_open(turn: Turn) -> None:
     """Say no round is open for the person; a round they were in has closed, so typed text is no answer any more."""
     if turn.identity.awaiting == "round":
@@ -62,11 +69,12 @@ async def _none_open(turn: Turn) -> None:
         turn.session.add(turn.identity)
     partnership = await turn.partnership()
     membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
-    facilitator = membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
-    if facilitator and await open_rounds(turn.session, partnership.id):  # type: ignore[union-attr,arg-type]
+    if membership is None or membership.role != COORDINATOR:
+        turn.say(turn.t("round.none_open"))
+    elif membership.organisation_id is None and await open_rounds(turn.session, partnership.id):  # type: ignore[union-attr,arg-type]
         turn.say(turn.t("round.no_organisation"))  # rounds are open, but not for them
     else:
-        turn.say(turn.t("round.none_open"))
+        turn.say(turn.t("round.none_open_coordinator"))  # they open rounds: nobody will tell them of one
 
 
 async def offer(turn: Turn) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import actions, publishing, summaries
 from bot.events import Audience, Choice
+from bot.flows import rounds as round_flow
 from bot.flows import samson
 from bot.turn import Turn
 from core.instrument import instrument_named, load_instrument
@@ -22,7 +23,10 @@ async def mine(turn: Turn, args: str) -> None:
     response = await latest_response(turn.session, turn.person.id, scorecards)  # type: ignore[arg-type]
     if response is None:
         survey = await latest_response(turn.session, turn.person.id, ("survey",))  # type: ignore[arg-type]
-        turn.say(turn.t("results.survey_only" if survey is not None and survey.completed_at else "results.none"))
+        if survey is not None and survey.completed_at:
+            turn.say(turn.t("results.survey_only"))
+        else:  # a coordinator with no organisation answers no round: "type /resume" would lead nowhere
+            turn.say(turn.t("round.no_organisation" if await round_flow.facilitates(turn) else "results.none"))
         return
     round_ = await turn.session.get(Round, response.round_id)
     assert round_ is not None
