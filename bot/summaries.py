@@ -15,6 +15,7 @@ from core.i18n import DEFAULT_LANGUAGE, month_name, t
 from core.instrument import load_instrument
 from core.report import fmt, withheld_reason
 from core.results import weakest
+from core.schedule import month_key, period_of, zone
 from core.summary import Health, OrgCount, digest_text, discussion_question, health_lines, summary_headline
 from core.survey_report import barrier_lines, discussion_points, other_answers
 from storage.actions import written_answers
@@ -91,7 +92,7 @@ async def checkin_highlight(session: AsyncSession, partnership: Partnership, lan
     published = await publishing.latest(session, partnership, "checkin")
     if published is None:
         return None
-    title = checkin_title(lang, published.round)
+    title = checkin_title(lang, published.round, partnership)
     instrument = load_instrument(published.round.instrument_id, published.round.instrument_version)
     score = instrument.item_for("score")
     cell = published.snapshot.items.get(score.id) if score else None
@@ -147,7 +148,7 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
         k = partnership.k_threshold
         return t(lang, "digest.held_texts", n=writers, k=k) if 0 < writers < k else None
 
-    title = checkin_title(lang, round_)
+    title = checkin_title(lang, round_, partnership)
     proposals = await shared("next_step")
     text = digest_text(lang, title, counts, health, proposals, await discussion(session, partnership, lang),
                        None if proposals else await held("next_step"))
@@ -181,6 +182,12 @@ async def compose_digest(session: AsyncSession, params: dict, hint: str | None) 
     return [Reply(text=text)]
 
 
-def checkin_title(lang: str, round_: Round) -> str:
-    """"check-in for December 2026": the month it is for (a check-in opened by hand without one: its title)."""
-    return t(lang, "checkin.title", period=month_name(lang, round_.period) if round_.period else round_.title)
+def checkin_title(lang: str, round_: Round, partnership: Partnership) -> str:
+    """"check-in for December 2026": the month it is for. A second one opened by hand in a month has no month of its
+    own: the month it opened in, or the title a coordinator gave it."""
+    if round_.period:
+        return t(lang, "checkin.title", period=month_name(lang, round_.period))
+    if round_.title.endswith(f" #{round_.number}"):  # the default title ("Monthly dialogue check-in #2")
+        opened = period_of(*month_key(round_.opened_at, zone(partnership.timezone)))
+        return t(lang, "checkin.title", period=month_name(lang, opened))
+    return round_.title

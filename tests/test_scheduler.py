@@ -484,3 +484,16 @@ def test_the_first_weekday_is_never_new_years_day_or_the_first_of_may() -> None:
     assert checkin_start(2027, 1, "first-weekday", time(10, 0), OSLO) == local(2027, 1, 4, 10, 0)  # not Fri 1 Jan
     assert checkin_start(2026, 5, "first-weekday", time(10, 0), OSLO) == local(2026, 5, 4, 10, 0)  # not Fri 1 May
     assert checkin_start(2027, 3, "first-weekday", time(10, 0), OSLO) == local(2027, 3, 1, 10, 0)
+
+
+def test_a_check_in_without_a_month_of_its_own_is_named_by_the_month_it_opened() -> None:
+    from bot.summaries import checkin_title
+
+    p = Partnership(name="Bydel Øst", slug="bydel-ost", timezone="Europe/Oslo")
+    second = Round(partnership_id=1, instrument_id="checkin", instrument_version=2, number=2,
+                   title="Monthly dialogue check-in #2", opened_at=local(2027, 2, 10, 9, 0))
+    assert checkin_title("en", second, p) == "check-in for February 2027"  # not "check-in for Monthly dialogue …"
+    second.title = "Extra check before the budget"
+    assert checkin_title("en", second, p) == "Extra check before the budget"
+    second.period = "2027-01"
+    assert checkin_title("nb", second, p) == "Dialogsjekken for januar 2027"
