@@ -408,24 +408,23 @@ def round_publish(partnership: PartnershipArg, round_ref: RoundRef = None) -> No
 def round_status(
     partnership: PartnershipArg,
     round_ref: Annotated[str | None, typer.Argument(
-        help="Round id, or #N for SAMSON round N; default: the newest open round (not a check-in), "
-             "else the newest round, else an open check-in.")] = None,
+        help="Round id, or #N for SAMSON round N; default: every open round (a check-in too), else the newest "
+             "round.")] = None,
 ) -> None:
     """Who has responded, by organisation (never what they answered); a residents' round opened with it too."""
     from bot.cli_rounds import current_round, status_lines
-    from storage.partnerships import NotFound, get_partnership
+    from storage.partnerships import get_partnership
     from storage.rounds import get_round, open_rounds
 
     async def work(s: AsyncSession) -> list[str]:
         p = await get_partnership(s, partnership)
-        try:
-            r = await get_round(s, p, round_ref) if round_ref else await current_round(s, p)
-        except NotFound:
-            checkins = [] if round_ref else await open_rounds(s, p.id, "checkin")  # type: ignore[arg-type]
-            if not checkins:
-                raise
-            r = checkins[-1]
-        return await status_lines(s, r)
+        if round_ref:
+            return await status_lines(s, await get_round(s, p, round_ref))
+        current = [r for r in await open_rounds(s, p.id) if r.parent_round_id is None]  # type: ignore[arg-type]
+        lines: list[str] = []
+        for r in current or [await current_round(s, p)]:  # as in chat: every open round; none open: the newest
+            lines += [*([""] if lines else []), *await status_lines(s, r)]
+        return lines
 
     typer.echo("\n".join(_run(work)))
 

@@ -173,6 +173,9 @@ def test_round_status_and_paper_default_to_the_open_round(env: str, tmp_path: Pa
     assert "Round 'Vår' (id 1, samson, closed):" in closed and "Residents' round 'Vår' (id 2, residents, closed):" in closed
     ok("round", "close", "bydel-ost", "3")
     assert ok("round", "status", "bydel-ost").startswith("Round 'Høst' (id 3, residents, closed):")  # else the newest
+    ok("round", "open", "bydel-ost", "--instrument", "checkin")
+    status = ok("round", "status", "bydel-ost")  # an open check-in, not the closed round before it
+    assert status.startswith("Round 'Monthly dialogue check-in #1'") and "Høst" not in status
 
 
 def test_every_language_is_offered_and_named_in_errors(env: str) -> None:
