@@ -31,8 +31,9 @@ def default_enqueue(session: AsyncSession, enqueue: Enqueue | None) -> Enqueue:
 
 
 def minutes(instrument: Instrument) -> int:
-    """About how long the instrument takes: as its data says, or from its number of questions."""
-    return instrument.minutes or max(1, len(instrument.items) * SECONDS_PER_ITEM // 60)
+    """About how long the instrument takes: as its data says, or from its number of questions (at least 2: the
+    texts say "about {n} minutes", and a short check-in takes a minute or two)."""
+    return instrument.minutes or max(2, len(instrument.items) * SECONDS_PER_ITEM // 60)
 
 
 def dm_target(identity: Identity) -> str | None:

@@ -117,11 +117,11 @@ def day_and_time(lang: str, moment: datetime) -> str:
 
 def month_name(lang: str, period: str) -> str:
     """A check-in's period ("2026-12") as readers of ``lang`` name the month ("desember 2026"), by Babel."""
-    from babel.dates import format_skeleton
+    from babel.dates import format_date
 
     try:
         year, month = (int(part) for part in period.split("-")[:2])
-        return format_skeleton("yMMMM", date(year, month, 1), locale=lang)
+        return format_date(date(year, month, 1), "LLLL y", locale=lang)  # the month's own name: "лютий 2027", no "р."
     except (ValueError, LookupError):
         return period
 

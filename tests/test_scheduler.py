@@ -497,3 +497,4 @@ def test_a_check_in_without_a_month_of_its_own_is_named_by_the_month_it_opened()
     assert checkin_title("en", second, p) == "Extra check before the budget"
     second.period = "2027-01"
     assert checkin_title("nb", second, p) == "Dialogsjekken for januar 2027"
+    assert checkin_title("uk", second, p).endswith("січень 2027")  # the month's own name, no "р." before a full stop
