@@ -52,6 +52,8 @@ class ShownAction:
     due_on: date | None
     serves: str | None
     version: int
+    private: bool = False
+    """An idea shared with the coordinators only (shown to them marked as such)."""
 
     def overdue(self, today: date) -> bool:
         """Whether it is open and past its due date."""
@@ -114,8 +116,9 @@ async def visible(session: AsyncSession, partnership: Partnership, *, coordinato
             text, author = seen.text, seen.name
         else:
             text, author = action.text, entry.author if sharing == Sharing.NAMED else None
+        private = action.status == ActionStatus.proposed.value and sharing in (None, Sharing.COORDINATORS)
         shown.append(ShownAction(action.id, text, author, action.status, entry.owner_person or entry.owner,  # type: ignore[arg-type]
-                                 action.due_on, action.serves, action.version))
+                                 action.due_on, action.serves, action.version, private))
     return shown
 
 
@@ -261,6 +264,8 @@ def line(action: ShownAction, lang: str, today: date) -> str:
     if details:
         parts.append(" – " + ", ".join(details))
     parts.append(" · " + t(lang, f"action.status.{action.status}"))
+    if action.private:  # a coordinator must not read it out or agree it as written
+        parts.append(" · 🔒 " + t(lang, "idea.share.coordinators"))
     if action.overdue(today):
         parts.append(" ⚠ " + t(lang, "action.overdue"))
     return "".join(parts)

@@ -61,8 +61,10 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     if not replies:
         replies.append(Reply(text=headline, key="summary"))
     ideas = await actions.new_ideas(session, partnership, now - timedelta(days=7))
+    private = " · 🔒 " + t(lang, "idea.share.coordinators")
     details += ["", t(lang, "summary.ideas")] + ([f"• #{i.number} {i.text}" + (f" ({i.author})" if i.author else "")
-                                                  for i in ideas] or [t(lang, "summary.no_ideas")])
+                                                  + (private if i.private else "") for i in ideas]
+                                                 or [t(lang, "summary.no_ideas")])
     details += ["", t(lang, "summary.contact")] + health_lines(lang, health)
     highlight = await checkin_highlight(session, partnership, lang)
     if highlight:

@@ -201,7 +201,8 @@ async def test_the_checkin_asks_owners_about_their_actions_and_counts_as_contact
     assert ": done." in await kari.say(f"/action {number} done")
     out = await coordinator.say("/round close innsjekk now")  # the digest comes to the coordinator who closed it
     assert "is closed (1 completed)" in out and "Participation by organisation" in out
-    assert "Invitere biblioteket" in await coordinator.say("/ideas")  # one writer, under k: the coordinators see it
+    listing = await coordinator.say("/ideas")  # one writer, under k: the coordinators see it, marked as theirs only
+    assert "Invitere biblioteket" in listing and "🔒" in next(x for x in listing.split("\n") if "Invitere biblioteket" in x)
     assert "Invitere biblioteket" not in await kari.say("/ideas")
     assert "Participation by organisation" in await ola.say("/group innsjekk")
     async with db.session() as s:
