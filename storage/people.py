@@ -204,14 +204,21 @@ async def forget_stranger(session: AsyncSession, person: Person) -> bool:
 
     A stranger writing to the bot, someone who declined consent, or someone writing again after
     /erase: they get their answer, and their name and platform account are not kept. Only a
-    language they chose (/lang) keeps the row, so the bot goes on speaking it.
+    language they chose (/lang) keeps the row, so the bot goes on speaking it; their name is not kept.
     """
-    if person.consent_at is not None or person.lang is not None or person.id is None:
+    if person.consent_at is not None or person.id is None:
         return False
     await session.flush()
     member = select(Membership.id).where(Membership.person_id == person.id).limit(1)
+    if (await session.exec(member)).first() is not None:
+        return False
+    if person.lang is not None:  # the language only: no name (it is filled in again when they join)
+        if person.display_name:
+            person.display_name = ""
+            session.add(person)
+        return False
     asked = select(Identity.id).where(Identity.person_id == person.id, col(Identity.awaiting).is_not(None)).limit(1)
-    if (await session.exec(member)).first() is not None or (await session.exec(asked)).first() is not None:
+    if (await session.exec(asked)).first() is not None:
         return False
     try:
         async with session.begin_nested():  # a row about them elsewhere keeps them (rather than failing the turn)

@@ -386,8 +386,13 @@ async def test_a_stranger_keeps_the_language_they_chose_and_nothing_else(user, d
     assert "Your language is now English" in await u.say("/lang en")
     assert "Type /start CODE" in await u.say("hello")  # still in English, before joining
     async with db.session() as s:
-        person = (await s.exec(select(Person).where(Person.display_name == "nils"))).one()
-        assert person.lang == "en" and person.consent_at is None
+        person = (await s.exec(select(Person).join(Identity).where(Identity.user_id == "nils"))).one()
+        assert person.lang == "en" and person.consent_at is None and person.display_name == ""  # not their name
+    other = user("olga")
+    assert "a) Norsk bokmål" in await other.say("/lang")  # asked, not answered: nothing kept while it waits
+    async with db.session() as s:
+        assert (await s.exec(select(Identity).where(Identity.user_id == "olga"))).first() is None
+    assert "Språket er nå norsk bokmål" in await other.say("a")  # the buttons still work
 
 
 async def test_a_coordinator_without_an_organisation_answers_no_round_and_is_not_counted(user, seed, db) -> None:

@@ -83,13 +83,17 @@ async def on_consent(turn: Turn, answer: str) -> None:
         turn.say(turn.t("consent.required"), _consent_choices(turn), is_error=True)
 
 
-def _language_choices(first: str | None = None) -> tuple[Choice, ...]:
+def _language_choices(first: str | None = None, command: str = "") -> tuple[Choice, ...]:
     order = ([first] if first else []) + [code for code in LANGUAGE_NAMES if code != first]
-    return tuple(Choice(code, LANGUAGE_NAMES[code]) for code in order)
+    return tuple(Choice(command + code, LANGUAGE_NAMES[code]) for code in order)
 
 
 async def ask_language(turn: Turn) -> None:
-    """Offer nb / sv / en, the current language first."""
+    """Offer the languages, the current one first. Someone in no partnership gets ``/lang xx`` buttons instead:
+    nothing is kept about a stranger while the question waits (``forget_stranger``)."""
+    if turn.person.consent_at is None and await turn.partnership() is None:
+        turn.say(turn.t("lang.ask"), _language_choices(turn.lang, "/lang "))
+        return
     turn.identity.awaiting = "language"
     turn.session.add(turn.identity)
     turn.say(turn.t("lang.ask"), _language_choices(turn.lang))
