@@ -51,7 +51,11 @@ def _csv(rows: list[list[object]]) -> str:
 
 
 def _constructs_of(instrument: Instrument, item_id: str) -> str:
-    return ";".join(c.id for c in instrument.constructs if item_id in c.items)
+    """The declared constructs an item belongs to; on a scorecard, its action field (or the value weighting)."""
+    declared = [c.id for c in instrument.constructs if item_id in c.items]
+    if instrument.kind == "scorecard":
+        declared.insert(0, instrument.section_of(item_id).id)
+    return ";".join(declared)
 
 
 def _scale_text(instrument: Instrument, item: Item) -> str:
@@ -171,7 +175,8 @@ def readme(round_: Round, k: int, export: Export) -> str:
         "  item_id, number  as above; number is the item's number in the source questionnaire (the survey's 1-82).",
         "  type, scale      the answer type; for scales min-max, the neutral point, and what a blank means.",
         "  options          choice items: id=label.",
-        "  constructs       the constructs (fields, values, factors, barriers) the item belongs to, ;-separated.",
+        "  constructs       what the item measures, ;-separated: its action field (or the value weighting) on the",
+        "                   SAMSON scorecard; the success factors and barriers in the partner survey.",
         "  reverse          yes: reverse-keyed in the scoring; answers everywhere in the export are as given.",
         "  side_wording     yes: the statement is worded for the respondent's side of the table.",
         "  text_<lang>      the statement in that language.",

@@ -99,7 +99,8 @@ async def test_a_samson_round_exports_aggregates_but_no_microdata(db: Database, 
     aggregates = {row["item_id"]: row for row in _rows(result.aggregates)}
     assert aggregates["w.openness"]["n"] == "3" and aggregates["w.openness"]["mean"]
     assert result.microdata is None and result.consented == 0  # SAMSON asks no research consent
-    assert "eq.trust" in {row["item_id"] for row in _rows(result.codebook)}
+    codebook = {row["item_id"]: row for row in _rows(result.codebook)}
+    assert codebook["eq.trust"]["constructs"] == "equality" and codebook["w.openness"]["constructs"] == "weighting"
 
 
 async def test_the_overview_pools_partnerships_by_side_and_names_only_those_with_k(db: Database) -> None:
