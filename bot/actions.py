@@ -175,7 +175,7 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     try:
         org = await get_organisation(session, partnership, organisation)
     except UnknownOrganisation as unknown:
-        raise ActionError("org.unknown", name=organisation, partnership=partnership.name, known=unknown.listed()) from None
+        raise ActionError(unknown.key, **unknown.params) from None
     serves = serves or action.serves  # e.g. a proposal made on a session's statement
     if serves is None and action.idea_id is not None:
         round_ = await session.get(Round, entry.round_id) if entry.round_id else None

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.i18n import LocalizedError
 from storage.models import Invite, Membership, Organisation, OrgKind, Partnership, Role, utcnow
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -19,16 +20,19 @@ class NotFound(LookupError):
     """A partnership, organisation or round that does not exist."""
 
 
-class UnknownOrganisation(NotFound):
-    """No organisation of the partnership matches ``ref``; ``known`` are the names of those there are."""
+class UnknownOrganisation(NotFound, LocalizedError):
+    """No organisation of the partnership is ``ref``, or a part of several names is (``matches``); ``known`` are
+    the names of those there are. ``text(lang)`` says so in chat; ``str()`` in the CLI."""
 
-    def __init__(self, ref: str, partnership: Partnership, known: list[str]) -> None:
-        super().__init__(f"no organisation '{ref}' in {partnership.slug} (known: {', '.join(known) or 'none yet'})")
-        self.ref, self.known = ref, known
+    def __init__(self, ref: str, partnership: Partnership, known: list[str], matches: list[str]) -> None:
+        LocalizedError.__init__(self, "org.ambiguous" if len(matches) > 1 else "org.unknown", name=ref,
+                                partnership=partnership.name, known=", ".join(known) or "—", matches=", ".join(matches))
+        self.ref, self.known, self.matches = ref, known, matches
+        self._line = (f"'{ref}' fits several organisations in {partnership.slug}: {', '.join(matches)}" if len(matches) > 1
+                      else f"no organisation '{ref}' in {partnership.slug} (known: {', '.join(known) or 'none yet'})")
 
-    def listed(self) -> str:
-        """The known names for a message: "A, B" (or "—")."""
-        return ", ".join(self.known) or "—"
+    def __str__(self) -> str:
+        return self._line
 
 
 def slugify(name: str) -> str:
@@ -99,7 +103,7 @@ async def get_organisation(session: AsyncSession, partnership: Partnership, ref:
     partly = [org for org in orgs if ref.strip() and ref.strip().casefold() in org.name.casefold()]
     if len(partly) == 1:
         return partly[0]
-    raise UnknownOrganisation(ref, partnership, [o.name for o in orgs])
+    raise UnknownOrganisation(ref, partnership, [o.name for o in orgs], [o.name for o in partly])
 
 
 async def list_organisations(session: AsyncSession, partnership: Partnership) -> list[Organisation]:

@@ -13,6 +13,8 @@ async def test_contact_command_records_and_rejects_bad_input_clearly(user, seed,
     await join(ada, seed.codes["kommune"])
     out = await ada.say("/contact Nowhere AS meeting")
     assert 'There is no organisation "Nowhere AS"' in out and "Grønn Vekst AS" in out
+    out = await ada.say("/contact st meeting")  # a part of two names: which one is not guessed
+    assert '"st" fits several organisations: Øst kommune, Grønn Vekst AS. Type more of the name.' in out
     out = await ada.say("/contact Grønn Vekst AS dance")
     assert '"dance" is not a kind of contact' in out and "Usage: /contact" in out
     out = await ada.say("/contact Grønn Vekst AS meeting 2099-01-01")

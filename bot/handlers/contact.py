@@ -73,7 +73,7 @@ async def contact(turn: Turn, args: str) -> None:
     try:
         org = await get_organisation(turn.session, partnership, name)
     except UnknownOrganisation as unknown:
-        turn.say(turn.t("org.unknown", name=name, partnership=partnership.name, known=unknown.listed()), is_error=True)
+        turn.say(unknown.text(turn.lang), is_error=True)
         return
     own = await turn.session.get(Organisation, membership.organisation_id) if membership.organisation_id else None
     if own is not None and own.id == org.id:  # contact is between partners: one's own organisation is no partner

@@ -212,8 +212,7 @@ async def invite(turn: Turn, args: str) -> None:
         try:
             org = await get_organisation(turn.session, partnership, " ".join(words))
         except UnknownOrganisation as unknown:
-            turn.say(turn.t("org.unknown", name=unknown.ref, partnership=partnership.name, known=unknown.listed()),
-                     is_error=True)
+            turn.say(unknown.text(turn.lang), is_error=True)
             return
     elif role in (Role.partner.value, Role.resident.value):
         orgs = await list_organisations(turn.session, partnership)
@@ -247,8 +246,7 @@ async def add(turn: Turn, args: str) -> None:
     try:
         org = await get_organisation(turn.session, partnership, org_name)
     except UnknownOrganisation as unknown:
-        turn.say(turn.t("org.unknown", name=unknown.ref, partnership=partnership.name, known=unknown.listed()),
-                 is_error=True)
+        turn.say(unknown.text(turn.lang), is_error=True)
         return
     for user_id in users:
         identity, person = await resolve_identity(turn.session, turn.event.platform, turn.event.workspace, user_id)
