@@ -205,7 +205,7 @@ def due(
 
     from bot.outgoing import compose
     from bot.scheduler import run_tick
-    from storage.models import Outbox
+    from storage.models import Outbox, as_of
 
     try:
         moment = datetime.fromisoformat(at)
@@ -220,7 +220,8 @@ def due(
         for item in planned:
             row = (await session.exec(select(Outbox).where(Outbox.key == item.key))).first()
             if row is not None:
-                replies = await compose(session, row)
+                with as_of(max(moment, item.not_before)):  # as it would read when sent ("3 days ago" then)
+                    replies = await compose(session, row)
                 texts[item.key] = "\n".join(r.text for r in replies) or "(nothing to say any more)"
 
     async def main() -> list:

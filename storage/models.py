@@ -7,7 +7,9 @@ response and item, one row per processed update key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,10 +17,22 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+_AS_OF: ContextVar[datetime | None] = ContextVar("samson_as_of", default=None)
+
 
 def utcnow() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
+    """The current time in UTC (or the moment ``as_of`` looks from)."""
+    return _AS_OF.get() or datetime.now(UTC)
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Within the block, ``utcnow()`` is ``moment``: ``samson due --show`` composes messages as they would read then."""
+    token = _AS_OF.set(moment)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

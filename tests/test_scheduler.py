@@ -498,3 +498,18 @@ def test_a_check_in_without_a_month_of_its_own_is_named_by_the_month_it_opened()
     second.period = "2027-01"
     assert checkin_title("nb", second, p) == "Dialogsjekken for januar 2027"
     assert checkin_title("uk", second, p).endswith("січень 2027")  # the month's own name, no "р." before a full stop
+
+
+async def test_messages_previewed_for_a_later_moment_count_days_from_then(db) -> None:
+    from bot import summaries
+    from storage.contacts import record_contact
+    from storage.models import as_of
+
+    async with db.session() as s:
+        p = await create_partnership(s, "Bydel Vest", k=3, lang="en")
+        org = await add_organisation(s, p, "Vest kommune", "municipality")
+        await record_contact(s, org, "monthly", kind="meeting", source="partner")
+        await s.commit()
+        with as_of(datetime.now(UTC) + timedelta(days=9)):  # `samson due --at … --show` reads them as they would be
+            details = (await summaries.summary_replies(s, p, "en", ""))[-1].text
+    assert "Vest kommune: 9 days" in details and "today" not in details
