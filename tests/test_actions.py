@@ -197,7 +197,7 @@ async def test_the_checkin_asks_owners_about_their_actions_and_counts_as_contact
     before = utcnow()
     out = await kari.say("/resume", "weekly", "close", "4", "Kalenderen er på plass", "skip", "Invitere biblioteket")
     assert "(1 of 6)" in out and "Thank you!" in out
-    assert 'Last time you planned "Felles kalender"' in out and "Is it done?" in out and "✅ Done" in out
+    assert 'Your organisation took on "Felles kalender"' in out and "Is it done?" in out and "✅ Done" in out
     assert ": done." in await kari.say(f"/action {number} done")
     out = await coordinator.say("/round close innsjekk now")  # the digest comes to the coordinator who closed it
     assert "is closed (1 completed)" in out and "Participation by organisation" in out
