@@ -345,3 +345,10 @@ async def test_group_residents_says_when_residents_never_had_a_round_of_their_ow
     await ada.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
     out = await ada.say("/group residents")  # not "published when the round closes": there is no such round
     assert "The residents have had no round of their own" in out and "when the round closes" not in out
+
+
+async def test_the_monthly_check_in_digest_is_the_partners_not_shown_to_residents(core, db, user) -> None:
+    await _residents_round(db)
+    amina = user("amina")
+    await amina.say("/start RES-1", "ja", "/lang en", "pause")
+    assert "The monthly check-in is the partners' own" in await amina.say("/group checkin")

@@ -112,11 +112,18 @@ async def group(turn: Turn, args: str) -> None:
 
 
 async def _checkin(turn: Turn) -> None:
-    """``/group checkin``: the digest of the newest closed check-in (what its partners' channel got)."""
+    """``/group checkin``: the digest of the newest closed check-in (what its partners' channel got); partners'
+    business, not shown to residents or in their channels."""
     found = await where_group_results_go(turn)
     if found is None:
         return
     partnership, audience = found
+    membership = await membership_in(turn.session, turn.person.id, partnership.id)  # type: ignore[arg-type]
+    binding = None if turn.event.private else await binding_of(
+        turn.session, turn.event.platform, turn.event.workspace, turn.event.channel)
+    if (membership is not None and membership.role == Role.resident.value) or (binding and binding.purpose == "residents"):
+        turn.say(turn.t("group.checkin_partners"), audience=turn.personal(short=True))
+        return
     digest = await summaries.latest_digest(turn.session, partnership, turn.lang)
     if not digest:
         turn.say(turn.t("group.no_checkin"), audience=turn.personal(short=True))
