@@ -55,6 +55,7 @@ BEFORE_CONSENT = frozenset({"help", "hjelp", "hjälp", "start", "join", "lang", 
                             "erase", "reminders"})
 """Commands a member may use before saying yes to the terms (asking for fewer messages always works); any other
 asks for that first, and nothing is stored."""
+
 NO_WORDS = frozenset(answer_words("no") | {"cancel", "avbryt"})
 """A bare "no" typed when nothing was asked (e.g. to /erase's question, whose buttons were not used)."""
 

@@ -18,7 +18,7 @@ from core import flow
 from core.instrument import instrument_named, load_instrument
 from core.roles import COORDINATOR, may_answer
 from core.survey import side_of_kind
-from storage.models import Organisation, Response, Round, RoundStatus
+from storage.models import Membership, Organisation, Response, Round, RoundStatus
 from storage.people import membership_in
 from storage.rounds import (
     advance_response,
@@ -57,9 +57,13 @@ async def _available(turn: Turn) -> list[tuple[Round, Response | None]]:
 
 async def facilitates(turn: Turn) -> bool:
     """Whether the person coordinates the current partnership without an organisation (answering no rounds)."""
-    partnership = await turn.partnership()
-    membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
+    membership = await _own_membership(turn)
     return membership is not None and membership.role == COORDINATOR and membership.organisation_id is None
+
+
+async def _own_membership(turn: Turn) -> Membership | None:
+    partnership = await turn.partnership()
+    return await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
 
 
 async def _none_open(turn: Turn) -> None:
@@ -67,11 +71,10 @@ async def _none_open(turn: Turn) -> None:
     if turn.identity.awaiting == "round":
         turn.identity.awaiting = None
         turn.session.add(turn.identity)
-    partnership = await turn.partnership()
-    membership = await membership_in(turn.session, turn.person.id, partnership.id) if partnership else None  # type: ignore[arg-type]
+    membership = await _own_membership(turn)
     if membership is None or membership.role != COORDINATOR:
         turn.say(turn.t("round.none_open"))
-    elif membership.organisation_id is None and await open_rounds(turn.session, partnership.id):  # type: ignore[union-attr,arg-type]
+    elif membership.organisation_id is None and await open_rounds(turn.session, membership.partnership_id):
         turn.say(turn.t("round.no_organisation"))  # rounds are open, but not for them
     else:
         turn.say(turn.t("round.none_open_coordinator"))  # they open rounds: nobody will tell them of one
