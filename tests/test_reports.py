@@ -107,6 +107,8 @@ async def test_report_in_chat_goes_to_the_coordinators_group_as_a_pdf(db_url: st
         group = fake.group(-100555, "Koordinatorer")
         fake.say(coordinator, "/bind@samson_test_bot coordinators", chat=group)
         await fake.wait_for(lambda: any("Koordinatorer" in s.text or "bound" in s.text for s in fake.to(-100555)))
+        fake.say(coordinator, "/report compare 9")  # words it does not take: said, and no report of another round
+        await fake.wait_for(lambda: any("takes no more words" in s.text and "--compare" in s.text for s in fake.to(5000)))
         fake.say(coordinator, "/report")
         await fake.wait_for(lambda: any("coordinators' channel" in s.text for s in fake.to(5000)))
         document = await fake.wait_for(lambda: next((s for s in fake.to(-100555) if s.document), None), timeout=60)

@@ -271,6 +271,9 @@ async def report(turn: Turn, args: str) -> None:
     partnership = await coordinator_partnership(turn)
     if partnership is None:
         return
+    if args:  # never silently the latest round when another was meant
+        turn.say(turn.t("report.no_words", word=args, slug=partnership.slug), is_error=True)
+        return
     if await publishing.latest(turn.session, partnership) is None:
         turn.say(turn.t("group.unpublished"), is_error=True)
         return
