@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.easter import easter
+
 from core.i18n import LocalizedError
 from core.languages import LANGUAGES
 
@@ -103,18 +105,27 @@ def _local(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
-NO_FIRST_WEEKDAY = {(1, 1), (5, 1)}
-"""Days that are never a check-in's "first weekday": public holidays in Norway and Sweden (and beyond)."""
+FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 17), (6, 6)}
+"""Public holidays in Norway or Sweden on a fixed date: New Year's Day, 1 May, 17 May (Norway), 6 June (Sweden)."""
+EASTER_OFFSETS = (-3, -2, 1, 39, 50)
+"""Days from Easter Sunday that are public holidays in Norway or Sweden: Maundy Thursday, Good Friday, Easter
+Monday, Ascension Day, Whit Monday."""
+
+
+def holiday(day: date) -> bool:
+    """Whether ``day`` is a public holiday in Norway or Sweden (the partners' countries)."""
+    return (day.month, day.day) in FIXED_HOLIDAYS or (day - easter(day.year)).days in EASTER_OFFSETS
 
 
 def checkin_start(year: int, month: int, day_rule: str, at: time, tz: ZoneInfo) -> datetime:
     """When the month's check-in opens (UTC): the first weekday, or a fixed day, at ``at`` local time.
 
-    The first weekday is never New Year's Day or 1 May, public holidays wherever the partners are.
+    The first weekday is never a public holiday (New Year's Day, Easter Monday in an April that starts with it,
+    1 May, Whit Monday …).
     """
     if day_rule == "first-weekday":
         day = date(year, month, 1)
-        while day.weekday() >= 5 or (day.month, day.day) in NO_FIRST_WEEKDAY:
+        while day.weekday() >= 5 or holiday(day):
             day += timedelta(days=1)
     else:
         day = date(year, month, int(day_rule))

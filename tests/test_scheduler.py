@@ -476,7 +476,7 @@ def test_a_due_date_or_snooze_in_months_is_the_same_day_of_the_month() -> None:
     assert later_by("2w", local(2027, 2, 8, 11, 30), oslo) == local(2027, 2, 22, 11, 30)
 
 
-def test_the_first_weekday_is_never_new_years_day_or_the_first_of_may() -> None:
+def test_the_first_weekday_is_never_a_public_holiday() -> None:
     from datetime import time
 
     from core.schedule import checkin_start
@@ -484,6 +484,8 @@ def test_the_first_weekday_is_never_new_years_day_or_the_first_of_may() -> None:
     assert checkin_start(2027, 1, "first-weekday", time(10, 0), OSLO) == local(2027, 1, 4, 10, 0)  # not Fri 1 Jan
     assert checkin_start(2026, 5, "first-weekday", time(10, 0), OSLO) == local(2026, 5, 4, 10, 0)  # not Fri 1 May
     assert checkin_start(2027, 3, "first-weekday", time(10, 0), OSLO) == local(2027, 3, 1, 10, 0)
+    assert checkin_start(2029, 4, "first-weekday", time(10, 0), OSLO) == local(2029, 4, 3, 10, 0)  # not Easter Monday
+    assert checkin_start(2020, 6, "first-weekday", time(10, 0), OSLO) == local(2020, 6, 2, 10, 0)  # not Whit Monday
 
 
 def test_a_check_in_without_a_month_of_its_own_is_named_by_the_month_it_opened() -> None:
