@@ -61,17 +61,15 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     if not replies:
         replies.append(Reply(text=headline, key="summary"))
     ideas = await actions.new_ideas(session, partnership, now - timedelta(days=7))
-    private = " · 🔒 " + t(lang, "idea.share.coordinators")
-    details += ["", t(lang, "summary.ideas")] + ([f"• #{i.number} {i.text}" + (f" ({i.author})" if i.author else "")
-                                                  + (private if i.private else "") for i in ideas]
+    today = actions.local_today(partnership, now)
+    details += ["", t(lang, "summary.ideas")] + ([f"• {actions.line(i, lang, today)}" for i in ideas]  # as /ideas shows them
                                                  or [t(lang, "summary.no_ideas")])
     details += ["", t(lang, "summary.contact")] + health_lines(lang, health)
     highlight = await checkin_highlight(session, partnership, lang)
     if highlight:
         details += ["", highlight]
     details += await survey_barriers(session, partnership, lang)
-    details += ["", *await actions.summary_lines(session, partnership, lang, now - timedelta(days=7),
-                                                 actions.local_today(partnership, now))]
+    details += ["", *await actions.summary_lines(session, partnership, lang, now - timedelta(days=7), today)]
     replies.append(Reply(text="\n".join(details).strip(), thread="summary"))
     return replies
 
