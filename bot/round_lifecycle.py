@@ -38,6 +38,8 @@ async def open_(
     if residents and audience == "residents":  # residents only: their own instrument, nothing for partners
         instrument_id, residents = residents, None
     main_audience = "partners" if residents else audience
+    if residents:  # both parts open, or neither: the residents' part is checked before anything is written
+        await rounds.refuse_if_open(session, partnership, residents)
     round_ = await rounds.open_round(session, partnership, instrument_id, title=title, audience=main_audience,
                                      **schedule)  # type: ignore[arg-type]
     invited = await invite_members(session, round_, enqueue)

@@ -54,6 +54,13 @@ class RoundError(LocalizedError):
     """A round operation that cannot be done (e.g. one is already open)."""
 
 
+async def refuse_if_open(session: AsyncSession, partnership: Partnership, instrument_id: str) -> None:
+    """Raise ``round.err.already_open`` when a round of the instrument is open (one per instrument at a time)."""
+    current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
+    if current:
+        raise RoundError("round.err.already_open", number=current[0].number, title=current[0].title, instrument=instrument_id)
+
+
 async def open_round(
     session: AsyncSession, partnership: Partnership, instrument_id: str = "samson",
     *, title: str | None = None, audience: str = "all", opened_at: datetime | None = None,
@@ -70,9 +77,8 @@ async def open_round(
         audience = "partners"
     if instrument.audience == "residents":
         audience = "residents"
-    current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
-    if current and audience != SESSION:  # a live dialogue session may run beside an open round
-        raise RoundError("round.err.already_open", number=current[0].number, title=current[0].title, instrument=instrument_id)
+    if audience != SESSION:  # a live dialogue session may run beside an open round
+        await refuse_if_open(session, partnership, instrument_id)
     last = (
         await session.exec(
             select(func.max(Round.number)).where(

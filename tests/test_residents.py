@@ -340,6 +340,30 @@ async def test_partners_keep_their_profile_when_a_residents_round_is_newer(core,
     assert "Winter voices" in out and "/group residents" not in out
 
 
+async def test_a_joint_round_is_refused_whole_while_the_residents_have_one_open(core, db, seed, user) -> None:
+    from sqlmodel import func, select
+
+    from storage.models import Outbox
+
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        await create_invite(s, p, organisation=naboer, role="resident", code="NAB-1")
+        await round_lifecycle.close(s, p, await s.get(Round, seed.round_id))
+        await round_lifecycle.open_(s, p, "samson", title="Innbyggerrunde", audience="residents")
+        await s.commit()
+    koordinator = user("koordinator")
+    await koordinator.say(f"/start {seed.codes['coordinator']}", "yes", "en")
+    async with db.session() as s:
+        before = (await s.exec(select(func.count()).select_from(Outbox))).one()
+    out = await koordinator.say("/round open all Joint")
+    assert "\"Innbyggerrunde\"" in out and "is already open" in out and "is open" not in out.replace("already open", "")
+    async with db.session() as s:  # nothing opened and nobody invited: the refusal is the whole answer
+        opened = (await s.exec(select(Round).where(Round.status == "open"))).all()
+        assert [r.title for r in opened] == ["Innbyggerrunde"]
+        assert (await s.exec(select(func.count()).select_from(Outbox))).one() == before
+
+
 async def test_group_residents_says_when_residents_never_had_a_round_of_their_own(seed, user) -> None:
     ada = user("ada")
     await ada.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
