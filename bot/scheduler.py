@@ -142,9 +142,9 @@ class Planner:
         for identity, person, membership in rows:
             target = dm_target(identity)
             snoozed = person.snoozed_until is not None and person.snoozed_until > self.now  # /snooze: no reminders
-            if target is None or snoozed or not may_answer(membership.role, round_.audience,
+            if target is None or snoozed or person.consent_at is None or not may_answer(membership.role, round_.audience,
                                                            organisation=membership.organisation_id is not None):
-                continue  # e.g. a resident, or a coordinator with no organisation: not asked, so not reminded
+                continue  # e.g. a resident, a coordinator with no organisation, or not yet agreed to the terms
             tz = zone(person.timezone or p.timezone)
             await self.enqueue(f"checkin-reminder:{round_.id}:{identity.id}", platform=identity.platform,
                                workspace=identity.workspace, channel=target, kind="checkin_reminder",

@@ -298,8 +298,9 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
     orgs = (
         await session.exec(select(Organisation).where(Organisation.partnership_id == round_.partnership_id))
     ).all()
-    members = (
-        await session.exec(select(Membership).where(Membership.partnership_id == round_.partnership_id))
+    members = (  # someone who has not agreed to the terms is not counted, not even as missing
+        await session.exec(select(Membership).join(Person, Person.id == Membership.person_id).where(
+            Membership.partnership_id == round_.partnership_id, col(Person.consent_at).is_not(None)))
     ).all()
     rows = (
         await session.exec(

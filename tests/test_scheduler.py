@@ -219,6 +219,12 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
         di = (await s.exec(select(Person).where(Person.display_name == "Di"))).one()
         di.snoozed_until = local(2027, 2, 9, 0, 0)
         s.add(di)
+        fay = Person(display_name="Fay", lang="en")  # added by a coordinator, has not agreed to the terms
+        s.add(fay)
+        await s.flush()
+        cy = (await s.exec(select(Membership).join(Person).where(Person.display_name == "Cy"))).one()
+        s.add(Membership(person_id=fay.id, partnership_id=world.partnership_id, organisation_id=cy.organisation_id))
+        s.add(Identity(person_id=fay.id, platform="telegram", workspace=WS, user_id="506", dm_channel="506"))
         await s.commit()
     await db.close()
     with time_machine.travel(local(2027, 2, 6, 10, 5), tick=False):  # two days before the close
@@ -226,7 +232,7 @@ async def test_checkin_opens_on_first_weekday_reminds_once_closes_with_digest(fa
         assert sorted(p.channel for p in planned if p.kind == "checkin_reminder") == ["503"]
         assert await tick_and_send(runtime) == []  # one reminder only
     assert any("Reminder" in t for t in texts(fake, 503)) and not any("Reminder" in t for t in texts(fake, 501))
-    assert not any("Reminder" in t for t in texts(fake, 504) + texts(fake, 505))
+    assert not any("Reminder" in t for t in texts(fake, 504) + texts(fake, 505) + texts(fake, 506))
 
     with time_machine.travel(local(2027, 2, 8, 10, 1), tick=False):
         planned = await tick_and_send(runtime)
