@@ -52,8 +52,9 @@ class ShownAction:
     due_on: date | None
     serves: str | None
     version: int
-    private: bool = False
-    """An idea shared with the coordinators only (shown to them marked as such)."""
+    held: str | None = None
+    """Why an idea a coordinator sees is not shown to everyone: ``coordinators`` (its author's choice) or ``waiting``
+    (for everyone without a name, once k people gave ideas in its round); shown to them marked as such."""
 
     def overdue(self, today: date) -> bool:
         """Whether it is open and past its due date."""
@@ -98,6 +99,15 @@ def _serves_of(entry: Entry, round_instrument: dict[int, tuple[str, int]]) -> st
     return next((c.id for c in instrument.constructs if c.kind != "index" and entry.item_id in c.items), None)
 
 
+def _held(action: Action, sharing: Sharing | None, contributors: int, partnership: Partnership) -> str | None:
+    """Why a proposed idea is not for everyone yet (see ``ShownAction.held``)."""
+    if action.status != ActionStatus.proposed.value or sharing == Sharing.NAMED:
+        return None
+    if sharing == Sharing.ANONYMOUS:
+        return "waiting" if contributors < partnership.k_threshold else None
+    return "coordinators"
+
+
 async def visible(session: AsyncSession, partnership: Partnership, *, coordinator: bool,
                   statuses: tuple[str, ...]) -> list[ShownAction]:
     """The entries with these statuses that this reader may see, oldest first."""
@@ -107,8 +117,8 @@ async def visible(session: AsyncSession, partnership: Partnership, *, coordinato
     for entry in await register.entries(session, partnership.id, statuses):  # type: ignore[arg-type]
         action = entry.action
         sharing = Sharing(entry.sharing) if entry.sharing else None
+        count = contributors.get(entry.round_id, 0) if entry.round_id else partnership.k_threshold
         if action.status == ActionStatus.proposed.value:
-            count = contributors.get(entry.round_id, 0) if entry.round_id else partnership.k_threshold
             seen = shared_text(Contribution(action.author_id or 0, action.text, sharing, entry.author), count,
                                partnership.k_threshold, for_coordinators=coordinator)
             if seen is None:
@@ -116,9 +126,8 @@ async def visible(session: AsyncSession, partnership: Partnership, *, coordinato
             text, author = seen.text, seen.name
         else:
             text, author = action.text, entry.author if sharing == Sharing.NAMED else None
-        private = action.status == ActionStatus.proposed.value and sharing in (None, Sharing.COORDINATORS)
         shown.append(ShownAction(action.id, text, author, action.status, entry.owner_person or entry.owner,  # type: ignore[arg-type]
-                                 action.due_on, action.serves, action.version, private))
+                                 action.due_on, action.serves, action.version, _held(action, sharing, count, partnership)))
     return shown
 
 
@@ -165,13 +174,14 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     action = await _entry(session, partnership, number)
     if action.status != ActionStatus.proposed.value:
         raise ActionError("action.already_agreed", number=number)
-    if all(shown.number != number for shown in await visible(session, partnership, coordinator=True,
-                                                         statuses=(ActionStatus.proposed.value,))):
-        raise ActionError("action.unknown", number=number)  # an idea still held back (too few shared yet) stays hidden
     entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]
                  if e.action.id == action.id)
-    if (Sharing(entry.sharing) if entry.sharing else Sharing.COORDINATORS) == Sharing.COORDINATORS:
-        raise ActionError("action.private_idea", number=number)  # an agreed action's text is shown to everyone
+    shown = next(a for a in await visible(session, partnership, coordinator=True, statuses=(ActionStatus.proposed.value,))
+                 if a.number == number)  # coordinators see every idea; an agreed action's text is shown to everyone
+    if shown.held == "coordinators":
+        raise ActionError("action.private_idea", number=number)
+    if shown.held == "waiting":
+        raise ActionError("action.waiting_idea", number=number, k=partnership.k_threshold)
     try:
         org = await get_organisation(session, partnership, organisation)
     except UnknownOrganisation as unknown:
@@ -264,8 +274,8 @@ def line(action: ShownAction, lang: str, today: date) -> str:
     if details:
         parts.append(" – " + ", ".join(details))
     parts.append(" · " + t(lang, f"action.status.{action.status}"))
-    if action.private:  # a coordinator must not read it out or agree it as written
-        parts.append(" · 🔒 " + t(lang, "idea.share.coordinators"))
+    if action.held:  # a coordinator must not read it out or agree it as written
+        parts.append(" · 🔒 " + t(lang, f"idea.held.{action.held}"))
     if action.overdue(today):
         parts.append(" ⚠ " + t(lang, "action.overdue"))
     return "".join(parts)

@@ -203,14 +203,13 @@ class SharedText:
 def shared_text(c: Contribution, contributors: int, k: int, *, for_coordinators: bool = False) -> SharedText | None:
     """How a reader sees one contribution of a round with ``contributors`` authors; None if not at all.
 
-    A missing choice counts as "coordinators only", the safest.
+    A missing choice counts as "coordinators only", the safest. Coordinators see every unnamed text: one meant for
+    everyone without a name is theirs to see too while it waits for k contributors.
     """
     sharing = c.sharing or Sharing.COORDINATORS
     if sharing == Sharing.NAMED:
         return SharedText(c.text, c.name)
-    if sharing == Sharing.ANONYMOUS and contributors >= k:
-        return SharedText(c.text)
-    if sharing == Sharing.COORDINATORS and for_coordinators:
+    if for_coordinators or (sharing == Sharing.ANONYMOUS and contributors >= k):
         return SharedText(c.text)
     return None
 

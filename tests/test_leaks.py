@@ -176,10 +176,12 @@ async def test_ideas_follow_the_authors_choice_and_anonymous_ones_wait_for_k(use
     await idea("gus", "gronn", "Shared calendar", "named")
     summary, nudge = await views()
     assert "Shared calendar (gus)" in summary and "Shared calendar" in nudge
-    assert "Lunch at the library" not in summary + nudge  # anonymous, and only 2 people gave ideas
+    assert "Lunch at the library" not in nudge  # anonymous, and only 2 people gave ideas: not for partners yet …
+    assert "Lunch at the library · idea · 🔒 Not shared yet" in summary  # … coordinators see it, marked, without a name
+    assert "(fia)" not in summary
     await idea("hal", "gronn", "Budget talk", "coordinators")
     summary, nudge = await views()
-    assert "Lunch at the library" in summary and "Lunch at the library" in nudge  # 3 contributors now
+    assert "Lunch at the library" in nudge and "Lunch at the library · 🔒" not in summary  # 3 contributors now
     assert "Budget talk" in summary and "Budget talk (hal)" not in summary  # coordinators see it, unnamed
     assert "Budget talk" not in nudge  # partners do not
     async with db.session() as s:
