@@ -304,6 +304,27 @@ async def test_an_idea_begun_before_the_round_closes_is_kept(user, seed, db) -> 
     assert ideas == {"Meet at the library, not the town hall": "named", "Benches by the bus stop": None}
 
 
+async def test_an_idea_left_unfinished_is_asked_for_again_after_the_round_closed(user, seed, db) -> None:
+    from storage.partnerships import get_partnership
+    from storage.rounds import close_round, get_round
+
+    kim = user("kim")
+    await join(kim, seed.codes["kommune"])
+    await kim.say("8", "7", "6", "9", "idea", "Benches by the bus stop", "pause")  # left at the sharing question
+    async with db.session() as s:
+        await close_round(s, await get_round(s, await get_partnership(s, seed.partnership_id)))
+        await s.commit()
+    out = await kim.say("/resume")  # what opening the chat again sends
+    assert 'The round "Vår" has closed, but the idea you began is kept if you finish it' in out
+    assert "Who may see this idea?" in out and "no open round" not in out
+    out = await kim.say("b")
+    assert "Idea saved: Everyone, without my name." in out
+    assert "no open round" in await kim.say("/resume")  # nothing left to finish
+    async with db.session() as s:
+        assert [(i.text, i.sharing) for i in (await s.exec(select(ActionIdea))).all()] == [
+            ("Benches by the bus stop", "anonymous")]
+
+
 async def test_drilldown_charts_for_own_and_group_profile(user, seed) -> None:
     people = [user(n) for n in ("lea", "mo", "nils")]
     for i, person in enumerate(people):

@@ -99,9 +99,12 @@ async def offer(turn: Turn) -> None:
 
 async def resume(turn: Turn, args: str) -> None:
     """Start or continue an open round. ``args``: a round id, an instrument's name ("checkin") or a round's title;
-    or nothing: the one the person was answering last, else one they began, else the first available."""
-    available = await _available(turn)
+    or nothing: an idea begun in a round that has closed since, else the one the person was answering last, else
+    one they began, else the first available."""
     wanted = args.strip()
+    if not wanted and await _pending_idea(turn):
+        return
+    available = await _available(turn)
     if wanted:
         chosen = [(r, resp) for r, resp in available if _names(r, wanted)]
         if not chosen and available and not wanted.isdigit():  # never some other round than the one asked for
@@ -116,6 +119,26 @@ async def resume(turn: Turn, args: str) -> None:
         return
     round_, _ = available[0]
     await begin(turn, round_)
+
+
+async def _pending_idea(turn: Turn) -> bool:
+    """Ask again for an idea begun in a round that closed since (it is still taken, see ``_after_close``)."""
+    found = None
+    if turn.identity.active_response_id:
+        found = await response_context(turn.session, turn.identity.active_response_id)
+    if found is None:
+        return False
+    response, round_, org = found
+    state = _state(response)
+    if round_.status == RoundStatus.open.value or state.finished or not (state.awaiting_idea or state.choosing_sharing):
+        return False
+    turn.identity.awaiting = "round"
+    turn.session.add(turn.identity)
+    turn.say(turn.t("round.closed_idea_pending", title=round_.title))
+    instrument = load_instrument(round_.instrument_id, round_.instrument_version)
+    step = flow.begin(instrument, state, flow.FlowContext(turn.lang, side_of(org), {}))
+    turn.show(step.prompts[-1], question_ref(response.id, step.state))  # type: ignore[arg-type]
+    return True
 
 
 def _names(round_: Round, wanted: str) -> bool:
