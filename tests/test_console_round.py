@@ -203,6 +203,8 @@ async def test_export_and_erase(user, seed, db) -> None:
     out = await u.say("pause", "/erase")
     assert "/erase yes" in out and "a) 🗑 Yes   b) Cancel" in out  # typed, or a button
     assert "OK, nothing was changed." in await u.say("no")  # a typed "no" keeps everything too
+    out = await u.say("/erase", "yes")  # a bare "yes" never erases, and says what does
+    assert "Nothing was done" in out and "type /erase yes" in out and "not waiting for an answer" not in out
     await u.say("/resume")
     out = await u.say("/erase")
     out = await u.say("b")

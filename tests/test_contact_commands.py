@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from storage.models import Contact, Organisation, Partnership, Round
+from storage.partnerships import add_organisation
 from tests.conftest import join
 
 
@@ -52,6 +53,11 @@ async def test_contact_kinds_are_typed_and_shown_in_the_users_language(user, see
     out = await kari.say("/contact Grønn Vekst AS telefon i går", "/snooze 2u")  # the words people use
     assert "Registrert: samtale med Grønn Vekst AS" in out and "😴 Ingen påminnelser til" in out
     assert "Registrert: e-post med Grønn Vekst AS" in await kari.say("/contact e-post grønn")  # the kind first, too
+    async with db.session() as s:
+        await add_organisation(s, await s.get(Partnership, seed.partnership_id), "Rema 1000", "business")
+        await s.commit()
+    assert "Registrert: møte med Rema 1000" in await kari.say("/contact møte Rema 1000")  # a number in a name, no date
+    assert "Registrert: samtale med Rema 1000 2026-11-02" in await kari.say("/contact Rema 1000 telefon 2.11.2026")
     assert "Bruk: /snooze 3d | 2u | 1m | av" in await kari.say("/snooze lenge")
     assert "Påminnelsene er slått på igjen" in await kari.say("/snooze av")
 

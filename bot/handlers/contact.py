@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 
 from bot.turn import Turn
@@ -87,7 +88,10 @@ async def contact(turn: Turn, args: str) -> None:
 
 
 def _dateish(word: str) -> bool:
-    return any(ch.isdigit() for ch in word) or word.lower() in ("today", "yesterday", "idag", "igår")
+    """Whether a last word is meant as a date: '2027-02-01', '1.2.27', 'today' (a bare number is part of a name,
+    as in "Rema 1000")."""
+    return re.fullmatch(r"\d{1,4}[-./]\d{1,2}(?:[-./]\d{0,4})?", word) is not None or word.lower() in (
+        "today", "yesterday", "idag", "igår")
 
 
 async def snooze(turn: Turn, args: str) -> None:
