@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -22,7 +23,7 @@ from storage.actions import written_answers
 from storage.contacts import contact_health
 from storage.models import Partnership, Round, RoundStatus, utcnow
 from storage.publications import latest as latest_publication
-from storage.rounds import open_rounds, participation, previous_checkin_close
+from storage.rounds import companions, open_rounds, participation, previous_checkin_close
 
 
 async def compose_summary(session: AsyncSession, params: dict, hint: str | None) -> list[Reply]:
@@ -37,13 +38,15 @@ async def compose_summary(session: AsyncSession, params: dict, hint: str | None)
 async def summary_replies(session: AsyncSession, partnership: Partnership, lang: str, occasion: str) -> list[Reply]:
     """Headline first (with the latest published chart), the details in its thread."""
     now = utcnow()
+    closed = await session.get(Round, int(occasion.removeprefix("round-"))) if occasion.startswith("round-") else None
+    counted = [closed, *await companions(session, closed)] if closed else []  # after a close: how that round went
+    counted += [r for r in await open_rounds(session, partnership.id) if r not in counted]  # type: ignore[arg-type]
     part = []
-    for round_ in await open_rounds(session, partnership.id):  # type: ignore[arg-type]
+    for round_ in counted:
         orgs = await participation(session, round_)
         title = round_.title if round_.parent_round_id is None else f"{round_.title} ({t(lang, 'kind.residents').lower()})"
         part.append((title, sum(len(o.completed) for o in orgs), sum(o.members for o in orgs)))
     health = [Health(h.organisation, h.days, h.overdue) for h in await contact_health(session, partnership, now)]
-    closed = await session.get(Round, int(occasion.removeprefix("round-"))) if occasion.startswith("round-") else None
     head = t(lang, "summary.after_round", title=closed.title, partnership=partnership.name) if closed else None
     headline = summary_headline(lang, partnership.name, part, sum(h.overdue for h in health), head)
     replies: list[Reply] = []
@@ -51,11 +54,13 @@ async def summary_replies(session: AsyncSession, partnership: Partnership, lang:
     # after a round closed: its result (a residents' or survey round too), else the standing SAMSON one
     published = await publishing.of_round(session, closed) if closed else await publishing.latest(session, partnership)
     if published is not None:
-        chart = await publishing.result_replies(partnership, published, lang)
-        if chart[0].image:
-            replies.append(Reply(text=headline, image=chart[0].image, image_name=chart[0].image_name,
-                                 image_alt=chart[0].image_alt, key="summary"))
-        details.append(chart[-1].text)
+        first, *rest = await publishing.result_replies(partnership, published, lang)
+        if first.image:  # the chart under the headline, the rest of the result (a residents' chart too) in its thread
+            replies.append(Reply(text=headline, image=first.image, image_name=first.image_name,
+                                 image_alt=first.image_alt, key="summary"))
+            replies += [replace(r, thread="summary", key=None) for r in rest]
+        else:
+            details.append(first.text)  # nothing shown: why
     else:
         details.append(t(lang, "summary.samson_unpublished"))
     if not replies:

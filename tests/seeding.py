@@ -16,13 +16,13 @@ def _answer(value: str) -> FlowAnswer:
 
 
 async def completed_person(session, round_: Round, organisation_id: int | None, name: str, seed: int = 0,
-                           inputs: list[str] | None = None) -> Person:
+                           inputs: list[str] | None = None, role: str = "partner") -> Person:
     """A consenting member who has completed ``round_`` (with ``inputs``, one per question, or SAMSON answers)."""
     person = Person(display_name=name, lang="en", consent_at=utcnow())
     session.add(person)
     await session.flush()
     session.add(Membership(person_id=person.id, partnership_id=round_.partnership_id,
-                           organisation_id=organisation_id, role="partner"))
+                           organisation_id=organisation_id, role=role))
     await session.flush()
     response = await get_or_create_response(session, round_, person.id)
     items = load_instrument(round_.instrument_id, round_.instrument_version).items

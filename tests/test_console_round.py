@@ -503,3 +503,5 @@ async def test_the_summary_after_a_round_closes_has_one_headline_and_that_rounds
     head = replies[0].text
     assert head.startswith('📋 The round "Vår" has closed. Summary for "Bydel Øst":') and "Weekly summary" not in head
     assert replies[0].image is not None and "Vår" in (replies[0].image_alt or "") + replies[-1].text
+    assert '3 of 3 have answered "Vår"' in head and "no open rounds" not in head  # the closed round's count
+    assert "Group profile over 3" in replies[1].text and replies[1].thread == "summary"

@@ -364,6 +364,32 @@ async def test_a_joint_round_is_refused_whole_while_the_residents_have_one_open(
         assert (await s.exec(select(func.count()).select_from(Outbox))).one() == before
 
 
+async def test_the_summary_after_a_joint_round_shows_the_residents_chart_in_its_thread(db, seed) -> None:
+    from bot import summaries
+    from storage.rounds import companions
+
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        kommune = await add_organisation(s, p, "Nord kommune", "municipality")
+        await round_lifecycle.close(s, p, await s.get(Round, seed.round_id))
+        joint, _ = await round_lifecycle.open_(s, p, "samson", title="Joint", audience="all")
+        theirs = (await companions(s, joint))[0]
+        for n in range(3):
+            await completed_person(s, joint, kommune.id, f"Partner {n}", seed=n)
+            await completed_person(s, theirs, naboer.id, f"Resident {n}", seed=n, inputs=["7"] * len(RESIDENTS.items),
+                                   role="resident")
+        await round_lifecycle.close(s, p, joint)
+        replies = await summaries.summary_replies(s, p, "en", f"round-{joint.id}")  # type: ignore[arg-type]
+        await s.commit()
+    assert replies[0].image is not None and '3 of 3 have answered "Joint"; 3 of 3 have answered "Joint (residents)"' in replies[0].text
+    thread = replies[1:]
+    assert all(r.thread == "summary" for r in thread)
+    residents_chart = next(i for i, r in enumerate(thread) if r.image_name == "samson-residents.png")
+    assert "How residents see it" in thread[residents_chart].text  # the chart comes before its text
+    assert thread[residents_chart + 1].text.startswith(thread[residents_chart].image_alt or "?")
+
+
 async def test_group_residents_says_when_residents_never_had_a_round_of_their_own(seed, user) -> None:
     ada = user("ada")
     await ada.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
