@@ -382,7 +382,8 @@ async def test_the_summary_after_a_joint_round_shows_the_residents_chart_in_its_
         await round_lifecycle.close(s, p, joint)
         replies = await summaries.summary_replies(s, p, "en", f"round-{joint.id}")  # type: ignore[arg-type]
         await s.commit()
-    assert replies[0].image is not None and '3 of 3 have answered "Joint"; 3 of 3 have answered "Joint (residents)"' in replies[0].text
+    assert replies[0].image is not None
+    assert '3 of 3 have answered "Joint"; 3 of 3 have answered "Joint (residents)"' in replies[0].text
     thread = replies[1:]
     assert all(r.thread == "summary" for r in thread)
     residents_chart = next(i for i, r in enumerate(thread) if r.image_name == "samson-residents.png")
