@@ -357,7 +357,7 @@ def round_open(
                                            audience=audience)
 
     r, invited = _run(work)
-    typer.echo(f"Opened round '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}). "
+    typer.echo(f"Opened round {r.number} '{r.title}' (id {r.id}, {r.instrument_id} v{r.instrument_version}). "
                f"{invited} {'member' if invited == 1 else 'members'} will get an invitation from the running bot.")
 
 
@@ -378,7 +378,7 @@ def round_close(partnership: PartnershipArg, round_ref: RoundRef = None) -> None
         return await round_lifecycle.close(s, p, await get_round(s, p, round_ref))
 
     closed = _run(work)
-    typer.echo(f"Closed round '{closed.round.title}' (id {closed.round.id}, {closed.completed} completed); "
+    typer.echo(f"Closed round {closed.round.number} '{closed.round.title}' (id {closed.round.id}, {closed.completed} completed); "
                f"result published; {closed.messages} message(s) will go out from the running bot.")
 
 

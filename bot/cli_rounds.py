@@ -32,7 +32,7 @@ async def status_lines(session: AsyncSession, round_: Round) -> list[str]:
     for shown in [round_, *await companions(session, round_)]:
         orgs = await participation(session, shown)
         kind = "Residents' round" if shown.parent_round_id else "Round"
-        lines.append(f"{kind} '{shown.title}' (id {shown.id}, {shown.instrument_id}, {shown.status}):")
+        lines.append(f"{kind} {shown.number} '{shown.title}' (id {shown.id}, {shown.instrument_id}, {shown.status}):")
         for org in orgs:
             name = "No organisation" if org.organisation == "—" else org.organisation
             lines.append(f"  {name} [{org.kind}]: {_of(len(org.completed), org.members)} completed, "

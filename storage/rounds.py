@@ -309,11 +309,14 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
             )
         )
     ).all()
+    answering = set((await session.exec(  # started means an answer given, not a first question only looked at
+        select(Answer.response_id).join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_.id, col(Response.completed_at).is_(None)).distinct())).all())
     result = []
     named = [(o.id, o.name, o.kind) for o in orgs] + [(None, "—", "other")]
     for org_id, name, kind in named:
         done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
-        started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and not r.completed_at)
+        started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.id in answering)
         count = sum(1 for m in members if m.organisation_id == org_id and may_answer(  # who may answer it
             m.role, round_.audience, round_.parent_round_id is not None, organisation=m.organisation_id is not None)
                     and (round_.closed_at is None or m.joined_at <= round_.closed_at))  # not who joined after the close
@@ -324,9 +327,10 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
 
 
 async def unfinished_count(session: AsyncSession, round_ids: list[int], *, but: int | None = None) -> int:
-    """How many responses to these rounds are started and not finished (not counting person ``but``)."""
+    """How many responses to these rounds have answers and are not finished (not counting person ``but``)."""
+    answered = select(Answer.response_id).where(Answer.response_id == Response.id).exists()
     query = select(func.count()).select_from(Response).where(
-        col(Response.round_id).in_(round_ids), col(Response.completed_at).is_(None))
+        col(Response.round_id).in_(round_ids), col(Response.completed_at).is_(None), answered)
     if but is not None:
         query = query.where(Response.person_id != but)
     return (await session.exec(query)).one()

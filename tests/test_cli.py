@@ -86,7 +86,7 @@ def test_coordinator_workflow(env: str, tmp_path: Path) -> None:
     assert "Gruppprofil över 3 svar" in out and "(preliminär)" in out
     assert Image.open(tmp_path / "g.png").size == (600, 600)
 
-    assert "Closed round 'Høst 2026'" in ok("round", "close", "fjordbyen")
+    assert "Closed round 1 'Høst 2026'" in ok("round", "close", "fjordbyen")
     assert "(preliminär)" not in ok("results", "fjordbyen", "--lang", "sv", "--out", "g.png")
     assert "already closed" in fails("round", "close", "fjordbyen")
     ok("round", "open", "fjordbyen")
@@ -164,18 +164,18 @@ def test_round_status_and_paper_default_to_the_open_round(env: str, tmp_path: Pa
 
     asyncio.run(_seed_rounds(env, answered=False))
     status = ok("round", "status", "bydel-ost")
-    assert status.startswith("Round 'Høst' (id 3, residents, open):") and "Vår" not in status
+    assert status.startswith("Round 2 'Høst' (id 3, residents, open):") and "Vår" not in status
     assert "Innbyggere [residents]: 0 of 0 members completed" not in status  # nobody expected: no "0 of 0" row
     ok("paper", "bydel-ost", "--lang", "en", "--out", "form.pdf")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "form.pdf").pages)
     assert "Høst" in text and "Vår" not in text
     closed = ok("round", "status", "bydel-ost", "1")  # a round by id, with its residents' round
-    assert "Round 'Vår' (id 1, samson, closed):" in closed and "Residents' round 'Vår' (id 2, residents, closed):" in closed
+    assert "Round 1 'Vår' (id 1, samson, closed):" in closed and "Residents' round 1 'Vår' (id 2, residents, closed):" in closed
     ok("round", "close", "bydel-ost", "3")
-    assert ok("round", "status", "bydel-ost").startswith("Round 'Høst' (id 3, residents, closed):")  # else the newest
+    assert ok("round", "status", "bydel-ost").startswith("Round 2 'Høst' (id 3, residents, closed):")  # else the newest
     ok("round", "open", "bydel-ost", "--instrument", "checkin")
     status = ok("round", "status", "bydel-ost")  # an open check-in, not the closed round before it
-    assert status.startswith("Round 'Monthly dialogue check-in #1'") and "Høst" not in status
+    assert status.startswith("Round 1 'Monthly dialogue check-in #1'") and "Høst" not in status
 
 
 def test_every_language_is_offered_and_named_in_errors(env: str) -> None:
@@ -262,7 +262,7 @@ def test_a_resident_in_the_demo_answers_the_residents_own_round_in_their_languag
     from core.instrument import load_instrument
 
     residents = load_instrument("residents")
-    out = runner.invoke(app, ["demo", "--user", "amal", "--invite", "DEMO-INNBYGGER"], input="c\nd\na\n")
+    out = runner.invoke(app, ["demo", "--user", "amal", "--invite", "DEMO-INNBYGGER"], input="c\nd\na\n5\n")
     assert out.exit_code == 0, out.output
     assert residents.items[0].wording("ar") in out.output  # not the partners' statements, which have no Arabic
     out = runner.invoke(app, ["demo", "--user", "kari", "--invite", "DEMO-KOORD"], input="a\nc\n/round status\n")
@@ -287,7 +287,7 @@ def test_mistakes_a_coordinator_makes_get_one_clear_line(env: str, tmp_path: Pat
     ok("round", "open", "fjordbyen", "--instrument", "survey", "--title", "Undersøkelse")
     out = fails("round", "close", "fjordbyen", "abc")
     assert "no round 'abc' in fjordbyen" in out and "Undersøkelse (survey, open)" in out and "Traceback" not in out
-    assert "Closed round 'Undersøkelse'" in ok("round", "close", "fjordbyen", "survey")  # as the README writes it
+    assert "Closed round 1 'Undersøkelse'" in ok("round", "close", "fjordbyen", "survey")  # as the README writes it
     assert "Report: deep/er/r.pdf" in ok("report", "fjordbyen", "--round", "survey", "--out", "deep/er/r.pdf")  # folder made
     assert (tmp_path / "deep" / "er" / "r.pdf").read_bytes().startswith(b"%PDF")
     assert "with another round of the same instrument" in fails("report", "fjordbyen", "--round", "survey", "--compare",
