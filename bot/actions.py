@@ -172,6 +172,8 @@ async def agree(session: AsyncSession, partnership: Partnership, number: int, or
     """Coordinators agree an idea as an action: an owning organisation (and person), a due date, what it serves."""
     await register.register_ideas(session, partnership.id)  # type: ignore[arg-type]
     action = await _entry(session, partnership, number)
+    if action.status in (ActionStatus.done.value, ActionStatus.dropped.value):
+        raise ActionError(f"action.already_{action.status}", number=number)
     if action.status != ActionStatus.proposed.value:
         raise ActionError("action.already_agreed", number=number)
     entry = next(e for e in await register.entries(session, partnership.id, (ActionStatus.proposed.value,))  # type: ignore[arg-type]

@@ -75,6 +75,8 @@ async def test_an_idea_is_agreed_followed_up_when_overdue_and_done(core, db: Dat
     out = await kari.say(f"/action {number} done")  # the button's value, as a tap sends it
     assert "done" in out
     assert "No open actions" in await kari.say("/actions")
+    out = await coordinator.say(f"/action agree {number} Grønn Vekst AS 2w")  # done: not "already agreed"
+    assert f"#{number} is already done" in out and "/action add" in out
     async with db.session() as s:
         replies = await compose(s, row)
     assert replies == []  # done meanwhile: the reminder is no longer sent
