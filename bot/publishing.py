@@ -283,7 +283,7 @@ async def _residents_replies(partners: Instrument, published: Published, lang: s
     title = t(lang, "residents.chart_title", round=companion.round.title)
     chart = await asyncio.to_thread(group_chart, instrument, companion.snapshot, lang, title)
     theirs, ours = field_scores(instrument, companion.snapshot), field_scores(partners, published.snapshot)
-    lines = [t(lang, "residents.side_by_side", n=companion.snapshot.respondents)]
+    lines = [t(lang, "residents.side_by_side", partners=published.snapshot.respondents, n=companion.snapshot.respondents)]
     for section in partners.fields:
         lines.append(t(lang, "residents.field_line", field=section.title.get(lang), partners=fmt(lang, ours.get(section.id)),
                        residents=fmt(lang, theirs.get(section.id))))

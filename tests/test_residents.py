@@ -81,7 +81,7 @@ async def test_residents_answer_in_their_languages_and_are_shown_beside_the_part
         photos = await fake.wait_for(lambda: (found := [s for s in fake.to(7001) if s.photo]) and len(found) >= 3
                                      and found)
         assert all(p.photo.startswith(PNG) for p in photos)  # their own profile, the group's, and the residents'
-        side_by_side = t("ar", "residents.side_by_side", n=3)
+        side_by_side = t("ar", "residents.side_by_side", partners=3, n=3)
         await fake.wait_for(lambda: any(side_by_side in s.text for s in fake.to(7001)))
         shown = "\n".join(s.text for s in fake.to(7001))
         partners_field = load_instrument("samson").fields[0].title
