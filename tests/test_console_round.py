@@ -202,6 +202,7 @@ async def test_export_and_erase(user, seed, db) -> None:
     assert first["statement"].startswith("Openness: everyone can contribute")
     out = await u.say("pause", "/erase")
     assert "/erase yes" in out and "a) 🗑 Yes   b) Cancel" in out  # typed, or a button
+    assert "contacts you recorded" in out and "An agreed action stays with the partnership, without your name" in out
     assert "OK, nothing was changed." in await u.say("no")  # a typed "no" keeps everything too
     out = await u.say("/erase", "yes")  # a bare "yes" never erases, and says what does
     assert "Nothing was done" in out and "type /erase yes" in out and "not waiting for an answer" not in out

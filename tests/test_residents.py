@@ -233,7 +233,8 @@ async def test_a_resident_reads_the_terms_and_answers_in_arabic_words(core, db, 
     await amina.say(*["7"] * (len(RESIDENTS.items) - 1))
     out = await amina.say("/results")
     assert t("ar", "results.mine") in out and "[chart:" in out  # their own profile, from the residents' instrument
-    assert "/erase نعم" in await amina.say("/erase")
+    out = await amina.say("/erase")
+    assert "/erase نعم" in out and t("ar", "erase.confirm_resident", yes="نعم") in out  # no contacts or actions of hers
     help_text = await amina.say("/help")
     assert "/resume" in help_text and "/contact" not in help_text and "/snooze" not in help_text  # not a partner's
     assert "/group survey" not in help_text and "/group residents" not in help_text and "/group compare" in help_text

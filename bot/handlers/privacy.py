@@ -8,8 +8,9 @@ from bot.events import Choice
 from bot.flows.consent import terms
 from bot.turn import Turn
 from core.i18n import answer_words
+from core.roles import RESIDENT
 from storage.models import utcnow
-from storage.people import sole_coordinator_of
+from storage.people import memberships, sole_coordinator_of
 
 CONFIRM = {"confirm"} | answer_words("yes")
 KEEP = {"keep"} | answer_words("no")
@@ -31,6 +32,12 @@ async def export(turn: Turn, args: str) -> None:
              document_name=f"samson-my-data-{utcnow():%Y-%m-%d}.json")
 
 
+async def _resident_only(turn: Turn) -> bool:
+    """Whether every membership the person has is a resident's (no contacts or actions of theirs to mention)."""
+    roles = {m.role for m, _ in await memberships(turn.session, turn.person.id)}  # type: ignore[arg-type]
+    return roles == {RESIDENT}
+
+
 async def erase(turn: Turn, args: str) -> None:
     """Delete the person's data after an explicit confirmation (typed, or the button)."""
     answer = args.strip().lower()
@@ -41,7 +48,7 @@ async def erase(turn: Turn, args: str) -> None:
     if answer not in CONFIRM:
         buttons = (Choice("/erase confirm", "🗑 " + turn.t("word.yes").capitalize()),
                    Choice("/erase keep", turn.t("choice.cancel")))
-        text = turn.t("erase.confirm", yes=turn.t("word.yes"))
+        text = turn.t("erase.confirm_resident" if await _resident_only(turn) else "erase.confirm", yes=turn.t("word.yes"))
         for partnership in await sole_coordinator_of(turn.session, turn.person.id):  # type: ignore[arg-type]
             text += "\n" + turn.t("erase.last_coordinator", partnership=partnership.name)
         turn.say(text, buttons)
