@@ -262,15 +262,15 @@ async def compose_reminder(session: AsyncSession, params: dict, hint: str | None
     return [Reply(text=f"{text}\n#{action.id}", choices=moves(action.id, action.status, lang))]  # type: ignore[arg-type]
 
 
-def line(action: ShownAction, lang: str, today: date) -> str:
-    """'#4 Text – Org, due 2027-03-01 (field) · in progress ⚠ overdue'."""
+def line(action: ShownAction, lang: str, today: date, *, field: bool = True) -> str:
+    """'#4 Text – Org, due 2027-03-01 (field) · in progress ⚠ overdue'; without the field under its heading."""
     parts = [f"#{action.number} {action.text}" + (f" ({action.author})" if action.author else "")]
     details = []
     if action.owner:
         details.append(action.owner)
     if action.due_on:
         details.append(t(lang, "action.due", day=action.due_on.isoformat()))
-    label = serves_label(action.serves, lang)
+    label = serves_label(action.serves, lang) if field else None
     if label:
         details.append(label)
     if details:
@@ -316,7 +316,7 @@ async def for_fields(session: AsyncSession, partnership: Partnership, lang: str,
         mine = [a for a in entries if a.serves == section.id]
         if mine:
             lines.append(t(lang, "action.for_field", field=section.title.get(lang)))
-            lines += [f"• {line(a, lang, today)}" for a in mine]
+            lines += [f"• {line(a, lang, today, field=False)}" for a in mine]  # the heading names the field
     return lines
 
 

@@ -392,6 +392,35 @@ async def test_the_summary_after_a_joint_round_shows_the_residents_chart_in_its_
     assert thread[residents_chart + 1].text.startswith(thread[residents_chart].image_alt or "?")
 
 
+async def test_the_residents_result_lists_agreed_actions_under_their_own_field_names(core, db, seed, user) -> None:
+    from datetime import date
+
+    from bot import actions
+    from storage.models import Person, utcnow
+
+    samson = load_instrument("samson")
+    async with db.session() as s:
+        p = await s.get(Partnership, seed.partnership_id)
+        naboer = await add_organisation(s, p, "Naboer", "residents")
+        await round_lifecycle.close(s, p, await s.get(Round, seed.round_id))
+        ada = Person(display_name="Ada", lang="en", consent_at=utcnow())
+        s.add(ada)
+        await s.flush()
+        idea = await actions.add(s, p, ada, "Benches by the library")  # type: ignore[arg-type]
+        await actions.agree(s, p, idea.id, "Øst kommune", date(2099, 3, 1), serves=samson.fields[1].id)  # type: ignore[arg-type]
+        winter, _ = await round_lifecycle.open_(s, p, "samson", title="Winter voices", audience="residents")
+        for n in range(3):
+            await completed_person(s, winter, naboer.id, f"Resident {n}", seed=n, inputs=["7"] * len(RESIDENTS.items),
+                                   role="resident")
+        await round_lifecycle.close(s, p, winter)
+        await s.commit()
+    bo = user("bo")
+    await bo.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
+    out = await bo.say("/group residents")
+    assert f'Actions agreed for "{RESIDENTS.fields[1].title.get("en")}"' in out
+    assert "Benches by the library" in out and samson.fields[1].title.get("en") not in out  # the partners' name not
+
+
 async def test_group_residents_says_when_residents_never_had_a_round_of_their_own(seed, user) -> None:
     ada = user("ada")
     await ada.say(f"/start {seed.codes['kommune']}", "yes", "en", "pause")
