@@ -106,6 +106,7 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
 async def test_snooze_and_settings(user, seed, db) -> None:
     ada = user("ada")
     await join(ada, seed.codes["kommune"])
+    await ada.say("7")  # one answer given: she is answering
     assert "Usage: /snooze" in await ada.say("/snooze forever")
     out = await ada.say("/snooze 2w")
     assert "No nudges until" in out and "(Europe/Oslo)" in out  # on whose clock
