@@ -58,7 +58,7 @@ async def test_action_idea_back_and_results(user, seed, db) -> None:
     out = await u.say("8", "7", "6", "9", "idea", "Meet at the library, not the town hall")
     assert "Who may see this idea?" in out and "b) Everyone, without my name" in out
     out = await u.say("b", "7")
-    assert "Idea saved; it will be shared without your name" in out and "(6 of 54)" in out
+    assert "Idea saved. The coordinators see it now, without your name; everyone else once enough" in out and "(6 of 54)" in out
     out = await u.say("back")
     assert "(5 of 54)" in out and "(Your answer so far: 7)" in out
     await u.say("3")

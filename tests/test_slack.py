@@ -336,7 +336,7 @@ async def test_modal_for_action_idea_and_typed_answer(bot, fake: FakeSlack, db_u
     # The question turns into "who may see this idea?"; the author picks, and is back at the statement.
     await fake.wait_for(lambda: "Who may see this idea?" in (latest(fake, "DU1") or question).text)
     await click_next(fake, driver, "U1", "anonymous")
-    assert "Idea saved; it will be shared without your name" in latest(fake, "DU1").text
+    assert "Idea saved. The coordinators see it now, without your name; everyone else once enough" in latest(fake, "DU1").text
     db = Database(db_url)
     async with db.session() as s:
         from storage.models import ActionIdea
