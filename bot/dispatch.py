@@ -57,8 +57,9 @@ BEFORE_CONSENT = frozenset({"help", "hjelp", "hjälp", "start", "join", "lang", 
 asks for that first, and nothing is stored."""
 
 NO_WORDS = frozenset(answer_words("no") | {"cancel", "avbryt"})
-YES_WORDS = frozenset(answer_words("yes"))
 """A bare "no" typed when nothing was asked (e.g. to /erase's question, whose buttons were not used)."""
+YES_WORDS = frozenset(answer_words("yes"))
+"""A bare "yes" typed when nothing was asked: it never confirms anything (e.g. /erase needs the command)."""
 
 
 class BotCore:
@@ -278,9 +279,9 @@ class BotCore:
             await round_flow.on_input(turn, payload)
         elif await turn.partnership() is None:
             turn.say(turn.t("not_member"))  # someone who has not joined (or has erased their data): how to join
-        elif payload.strip().lower().rstrip("!.") in NO_WORDS:  # e.g. a typed "no" to /erase's question: nothing happens
+        elif (word := payload.strip().lower().rstrip("!.")) in NO_WORDS:  # e.g. a typed "no" to /erase's question
             turn.say(turn.t("idle_no"))
-        elif payload.strip().lower().rstrip("!.") in YES_WORDS:  # e.g. a typed "yes" to /erase's question: never erases
+        elif word in YES_WORDS:  # e.g. a typed "yes" to /erase's question: never erases
             turn.say(turn.t("idle_yes", yes=turn.t("word.yes")))
         else:
             turn.say(turn.t("idle_text"))
