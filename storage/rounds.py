@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Exists, Table, bindparam, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -290,6 +290,11 @@ class OrgParticipation:
     in_progress: list[str]
 
 
+def _answered() -> Exists:
+    """Whether a response has an answer: someone who only looked at the first question has not started."""
+    return select(Answer.response_id).where(Answer.response_id == Response.id).exists()
+
+
 async def participation(session: AsyncSession, round_: Round) -> list[OrgParticipation]:
     """Participation in a round by organisation: names of who completed or started.
 
@@ -304,19 +309,17 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
     ).all()
     rows = (
         await session.exec(
-            select(Response, Person).join(Person, Person.id == Response.person_id).where(
+            select(Response, Person, _answered()).join(Person, Person.id == Response.person_id).where(
                 Response.round_id == round_.id
             )
         )
     ).all()
-    answering = set((await session.exec(  # started means an answer given, not a first question only looked at
-        select(Answer.response_id).join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == round_.id, col(Response.completed_at).is_(None)).distinct())).all())
     result = []
     named = [(o.id, o.name, o.kind) for o in orgs] + [(None, "—", "other")]
     for org_id, name, kind in named:
-        done = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.completed_at)
-        started = sorted(p.display_name for r, p in rows if r.organisation_id == org_id and r.id in answering)
+        done = sorted(p.display_name for r, p, _ in rows if r.organisation_id == org_id and r.completed_at)
+        started = sorted(p.display_name for r, p, answered in rows
+                         if r.organisation_id == org_id and not r.completed_at and answered)
         count = sum(1 for m in members if m.organisation_id == org_id and may_answer(  # who may answer it
             m.role, round_.audience, round_.parent_round_id is not None, organisation=m.organisation_id is not None)
                     and (round_.closed_at is None or m.joined_at <= round_.closed_at))  # not who joined after the close
@@ -328,9 +331,8 @@ async def participation(session: AsyncSession, round_: Round) -> list[OrgPartici
 
 async def unfinished_count(session: AsyncSession, round_ids: list[int], *, but: int | None = None) -> int:
     """How many responses to these rounds have answers and are not finished (not counting person ``but``)."""
-    answered = select(Answer.response_id).where(Answer.response_id == Response.id).exists()
     query = select(func.count()).select_from(Response).where(
-        col(Response.round_id).in_(round_ids), col(Response.completed_at).is_(None), answered)
+        col(Response.round_id).in_(round_ids), col(Response.completed_at).is_(None), _answered())
     if but is not None:
         query = query.where(Response.person_id != but)
     return (await session.exec(query)).one()
