@@ -40,6 +40,10 @@ class ActionError(LocalizedError):
     """A change the register refuses; ``key`` and ``params`` name the message to show."""
 
 
+HELD = {Sharing.COORDINATORS: "coordinators", Sharing.ANONYMOUS: "waiting"}
+"""An idea only coordinators see, by why: the ``held`` of ``ShownAction`` (and its 🔒 label, ``idea.held.*``)."""
+
+
 @dataclass(frozen=True)
 class ShownAction:
     """A register entry as one reader may see it."""
@@ -99,15 +103,6 @@ def _serves_of(entry: Entry, round_instrument: dict[int, tuple[str, int]]) -> st
     return next((c.id for c in instrument.constructs if c.kind != "index" and entry.item_id in c.items), None)
 
 
-def _held(action: Action, sharing: Sharing | None, contributors: int, partnership: Partnership) -> str | None:
-    """Why a proposed idea is not for everyone yet (see ``ShownAction.held``)."""
-    if action.status != ActionStatus.proposed.value or sharing == Sharing.NAMED:
-        return None
-    if sharing == Sharing.ANONYMOUS:
-        return "waiting" if contributors < partnership.k_threshold else None
-    return "coordinators"
-
-
 async def visible(session: AsyncSession, partnership: Partnership, *, coordinator: bool,
                   statuses: tuple[str, ...]) -> list[ShownAction]:
     """The entries with these statuses that this reader may see, oldest first."""
@@ -117,17 +112,18 @@ async def visible(session: AsyncSession, partnership: Partnership, *, coordinato
     for entry in await register.entries(session, partnership.id, statuses):  # type: ignore[arg-type]
         action = entry.action
         sharing = Sharing(entry.sharing) if entry.sharing else None
-        count = contributors.get(entry.round_id, 0) if entry.round_id else partnership.k_threshold
+        held = None
         if action.status == ActionStatus.proposed.value:
+            count = contributors.get(entry.round_id, 0) if entry.round_id else partnership.k_threshold
             seen = shared_text(Contribution(action.author_id or 0, action.text, sharing, entry.author), count,
                                partnership.k_threshold, for_coordinators=coordinator)
             if seen is None:
                 continue
-            text, author = seen.text, seen.name
+            text, author, held = seen.text, seen.name, HELD.get(seen.held) if seen.held else None
         else:
             text, author = action.text, entry.author if sharing == Sharing.NAMED else None
         shown.append(ShownAction(action.id, text, author, action.status, entry.owner_person or entry.owner,  # type: ignore[arg-type]
-                                 action.due_on, action.serves, action.version, _held(action, sharing, count, partnership)))
+                                 action.due_on, action.serves, action.version, held))
     return shown
 
 

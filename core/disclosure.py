@@ -198,6 +198,9 @@ class SharedText:
 
     text: str
     name: str | None = None
+    held: Sharing | None = None
+    """Set when only coordinators see it: their author's choice (``COORDINATORS``), or ``ANONYMOUS`` while it waits
+    for k contributors."""
 
 
 def shared_text(c: Contribution, contributors: int, k: int, *, for_coordinators: bool = False) -> SharedText | None:
@@ -209,9 +212,9 @@ def shared_text(c: Contribution, contributors: int, k: int, *, for_coordinators:
     sharing = c.sharing or Sharing.COORDINATORS
     if sharing == Sharing.NAMED:
         return SharedText(c.text, c.name)
-    if for_coordinators or (sharing == Sharing.ANONYMOUS and contributors >= k):
+    if sharing == Sharing.ANONYMOUS and contributors >= k:
         return SharedText(c.text)
-    return None
+    return SharedText(c.text, held=sharing) if for_coordinators else None
 
 
 def shared_texts(contributions: Sequence[Contribution], k: int, *, for_coordinators: bool = False) -> list[SharedText]:
