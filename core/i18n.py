@@ -12,6 +12,7 @@ import string
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from core.languages import ALIASES, FALLBACK, HINTS, LANGUAGE_NAMES, LANGUAGES, REQUIRED
 from core.yaml_data import load_yaml
@@ -160,6 +161,14 @@ def normalise_language(value: str) -> str | None:
     return ALIASES.get(v) or language_from_hint(v)
 
 
+@runtime_checkable
+class Translated(Protocol):
+    """A text kept in several languages (e.g. an instrument's title)."""
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``."""
+
+
 class LocalizedError(ValueError):
     """A refusal whose message lives in ``core/locales``: ``key`` and ``params`` name it; ``text(lang)``
     gives it in the reader's language and ``str()`` in English (for the CLI and logs)."""
@@ -170,8 +179,10 @@ class LocalizedError(ValueError):
         self.params = params
 
     def text(self, lang: str) -> str:
-        """The message in ``lang``."""
-        return t(lang, self.key, **self.params)
+        """The message in ``lang`` (a parameter that is itself in several languages, such as an instrument's
+        title, in ``lang`` too)."""
+        return t(lang, self.key, **{name: value.get(lang) if isinstance(value, Translated) else value
+                                    for name, value in self.params.items()})
 
     def __str__(self) -> str:
         return self.text("en")

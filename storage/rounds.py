@@ -58,7 +58,8 @@ async def refuse_if_open(session: AsyncSession, partnership: Partnership, instru
     """Raise ``round.err.already_open`` when a round of the instrument is open (one per instrument at a time)."""
     current = await open_rounds(session, partnership.id, instrument_id)  # type: ignore[arg-type]
     if current:
-        raise RoundError("round.err.already_open", number=current[0].number, title=current[0].title, instrument=instrument_id)
+        raise RoundError("round.err.already_open", number=current[0].number, title=current[0].title,
+                         instrument=load_instrument(instrument_id).title)
 
 
 async def open_round(
@@ -73,7 +74,7 @@ async def open_round(
     instrument = load_instrument(instrument_id)
     if instrument.audience == "partners":  # e.g. the partner survey: residents are never invited
         if audience == "residents":
-            raise RoundError("round.err.partners_only", instrument=instrument_id)
+            raise RoundError("round.err.partners_only", instrument=instrument.title)
         audience = "partners"
     if instrument.audience == "residents":
         audience = "residents"
