@@ -360,6 +360,8 @@ async def test_a_joint_round_is_refused_whole_while_the_residents_have_one_open(
     out = await koordinator.say("/round open all Joint")
     assert f'"Innbyggerrunde" of "{RESIDENTS.title.get("en")}" is already open' in out  # the instrument by its name
     assert "is open" not in out.replace("already open", "")
+    out = await koordinator.say("/round status")  # nobody has joined as a resident: how people get in
+    assert "0 of 0 have completed" in out and "Nobody is in it yet. Make an invite code with /invite ORGANISATION resident" in out
     async with db.session() as s:  # nothing opened and nobody invited: the refusal is the whole answer
         opened = (await s.exec(select(Round).where(Round.status == "open"))).all()
         assert [r.title for r in opened] == ["Innbyggerrunde"]

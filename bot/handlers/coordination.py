@@ -16,7 +16,7 @@ from bot.turn import Turn
 from core.i18n import LANGUAGES, t
 from core.instrument import instrument_named
 from core.qr import qr_png
-from core.roles import AUDIENCES
+from core.roles import AUDIENCES, PARTNER, RESIDENT
 from storage.channels import bind_channel, binding_of, bindings
 from storage.models import Membership, Partnership, Role, Round, utcnow
 from storage.partnerships import UnknownOrganisation, create_invite, get_organisation, list_organisations
@@ -183,6 +183,9 @@ async def _status_lines(turn: Turn, round_: Round) -> list[str]:
     total = sum(o.members for o in orgs)
     head = "round.status_line_residents" if round_.parent_round_id is not None else "round.status_line"  # same title
     lines = [turn.t(head, number=round_.number, title=round_.title, done=done, total=total)]
+    if not orgs:  # nobody expected and no answers: say how people get in
+        role = RESIDENT if round_.audience == "residents" or round_.parent_round_id else PARTNER
+        lines.append(turn.t("round.status_nobody", role=turn.t(f"role.{role}").lower()))
     for org in orgs:
         name = turn.t("round.status_no_org") if org.organisation == "—" else org.organisation
         lines.append("• " + turn.t("round.status_org", organisation=name, done=len(org.completed), total=org.members,
