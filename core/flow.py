@@ -13,6 +13,7 @@ from typing import Literal
 
 from core.disclosure import Sharing
 from core.i18n import answer_words, t
+from core.i18n import listing as i18n_listing
 from core.instrument import Instrument, Item
 
 
@@ -346,7 +347,7 @@ def _parse(instrument: Instrument, item: Item, raw: str, lang: str) -> Answer:
                 typed |= answer_words(option.id)
             if norm in typed:
                 return Answer(text=option.id)
-        listing = "; ".join(f"{i} = {o.label.get(lang)}" for i, o in enumerate(item.options, 1))
+        listing = i18n_listing(lang, (f"{i} = {o.label.get(lang)}" for i, o in enumerate(item.options, 1)))
         lead = t(lang, "err.empty") if not norm else t(lang, "err.unknown_choice")
         raise _Invalid(f"{lead} {t(lang, 'err.choose', options=listing)}")
     # free text

@@ -9,6 +9,7 @@ or key, or with other ``{placeholders}`` than the English text, fails on load.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -125,6 +126,11 @@ def month_name(lang: str, period: str) -> str:
         return format_date(date(year, month, 1), "LLLL y", locale=lang)  # the month's own name: "лютий 2027", no "р."
     except (ValueError, LookupError):
         return period
+
+
+def listing(lang: str, parts: Iterable[str]) -> str:
+    """Items of a spoken list, with the semicolon ``lang`` writes (Arabic "؛")."""
+    return ("؛ " if lang == "ar" else "; ").join(parts)
 
 
 @cache

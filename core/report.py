@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from core.charts import DPI, SpiderSpec, render_spider_at
 from core.disclosure import Reason
 from core.i18n import decimal_symbol, t
+from core.i18n import listing as i18n_listing
 from core.instrument import Instrument
 from core.languages import RTL
 from core.results import (
@@ -102,7 +103,7 @@ def _spider(
         previous_label=t(lang, "chart.previous"),
         rtl=lang in RTL,
     )
-    listing = "; ".join(f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys)
+    listing = i18n_listing(lang, (f"{labels[k]} {fmt(lang, scores.get(k))}" for k in keys))
     parts = [intro, listing + ".", _extremes(labels, {k: scores.get(k) for k in keys}, lang)]
     if previous:
         now = compared if compared is not None else scores

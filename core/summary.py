@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.i18n import listing as i18n_listing
 from core.i18n import t
 
 
@@ -70,4 +71,4 @@ def summary_headline(lang: str, partnership: str, open_rounds: Sequence[tuple[st
     if not parts:
         parts = [t(lang, "summary.no_open")]
     parts.append(t(lang, "summary.overdue", n=overdue) if overdue else t(lang, "summary.all_in_touch"))
-    return (head or t(lang, "summary.head", partnership=partnership)) + " " + "; ".join(parts) + "."
+    return (head or t(lang, "summary.head", partnership=partnership)) + " " + i18n_listing(lang, parts) + "."

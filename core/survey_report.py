@@ -8,6 +8,7 @@ from __future__ import annotations
 from core.bar_charts import DPI, BarRow, BarSpec, render_bars
 from core.disclosure import OTHER_ANSWERS
 from core.i18n import decimal_symbol, t
+from core.i18n import listing as i18n_listing
 from core.instrument import Instrument
 from core.languages import RTL
 from core.report import Chart, extremes, fmt, withheld_reason
@@ -74,8 +75,8 @@ def barrier_chart(instrument: Instrument, snap: Snapshot, lang: str, title: str,
     low, high = _range(instrument, "barrier")
     spec = BarSpec(f"{title}\n{t(lang, 'survey.barriers')}", rows, series, low, high, decimal_symbol(lang),
                    t(lang, "survey.barrier_note", low=low, high=high), dpi, lang in RTL)
-    listing = "; ".join(
-        f"{c.label.get(lang)} " + " / ".join(_value(lang, col[c.id], True) for col in columns) for c in constructs)
+    listing = i18n_listing(lang, (
+        f"{c.label.get(lang)} " + " / ".join(_value(lang, col[c.id], True) for col in columns) for c in constructs))
     alt = t(lang, "survey.alt_barriers", title=title, n=len(constructs), low=low, high=high,
             series=" / ".join(series))
     return Chart(render_bars(spec), f"{alt} {listing}.", "survey-barriers.png")
@@ -89,7 +90,7 @@ def _range(instrument: Instrument, kind: str) -> tuple[int, int]:
 def _scores_line(instrument: Instrument, scores: dict[str, Score | None], lang: str, wide: bool) -> str:
     parts = [f"{instrument_label(instrument, cid, lang)} {_value(lang, s, wide)} (n {s.n})"
              for cid, s in scores.items() if s is not None]
-    return "; ".join(parts)
+    return i18n_listing(lang, parts)
 
 
 def instrument_label(instrument: Instrument, construct_id: str, lang: str) -> str:

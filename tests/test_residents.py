@@ -233,6 +233,7 @@ async def test_a_resident_reads_the_terms_and_answers_in_arabic_words(core, db, 
     await amina.say(*["7"] * (len(RESIDENTS.items) - 1))
     out = await amina.say("/results")
     assert t("ar", "results.mine") in out and "[chart:" in out  # their own profile, from the residents' instrument
+    assert "؛ " in out and "; " not in out  # the chart's description lists the fields with the Arabic semicolon
     out = await amina.say("/erase")
     assert "/erase نعم" in out and t("ar", "erase.confirm_resident", yes="نعم") in out  # no contacts or actions of hers
     help_text = await amina.say("/help")
