@@ -76,7 +76,7 @@ async def test_a_norwegian_coordinator_sets_the_rhythm_in_norwegian(user, seed, 
     out = await kari.say("/set frekvens kvartalsvis", "/set oppsummering fredagen")
     assert "«fredagen» er ikke en ukedag: bruk f.eks. mandag eller man" in out
     assert "Bruk: /set frekvens ukentlig|månedlig|kvartalsvis" in out
-    assert "Runde 1 «Vår» av «samson» er allerede åpen. Avslutt den før" in await kari.say("/round open Høst")
+    assert "Runde 1 «Vår» av «SAMSON – samskapingsprofil» er allerede åpen. Avslutt den før" in await kari.say("/round open Høst")
     out = await kari.say("/round close innsjeck")  # a typo never closes some other round
     assert "Jeg vet ikke hva «innsjeck» betyr her, så ingenting ble endret" in out and "/round close samson" in out
     assert "Runde 1 «Månedlig dialogsjekk #1» er åpnet" in await kari.say("/round open innsjekk")
