@@ -18,6 +18,7 @@ async def test_three_partners_group_profile_appears_at_third(user, seed, db) -> 
     out = await join(anna, seed.codes["kommune"], "en")
     assert "Du er med i «Bydel Øst» for Øst kommune" in out  # no locale hint: nb until chosen
     assert "Personvern:" in out and "Your language is now English" in out and "(1 of 54)" in out
+    assert "Ideer: hver gang velger du hvem som ser dem" in out  # the terms say who sees ideas, as it works
     out = await anna.say(*full_answers(0))
     assert "Thank you! You have been through all 54 questions." in out
     assert "[chart: " in out and "Your profile (only you can see this)" in out
